@@ -1,0 +1,89 @@
+// Package app wires wuye together: it opens the store, migrates every
+// module in dependency order, mounts every module's routes and serves.
+// It is the only package that knows every module.
+package app
+
+import (
+	"context"
+	"embed"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"wuye/internal/archive"
+	"wuye/internal/platform/audit"
+	"wuye/internal/platform/auth"
+	"wuye/internal/platform/db"
+	"wuye/internal/platform/web"
+)
+
+// Version is set at build time with -ldflags "-X wuye/internal/app.Version=…".
+var Version = "dev"
+
+// Modules lists every module's migrations in dependency order.
+var Modules = []db.Module{auth.Module, audit.Module, archive.Module}
+
+// Migrate brings d to the current schema.
+func Migrate(ctx context.Context, d *db.DB) error { return d.Migrate(ctx, Modules...) }
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+// App is a wired application.
+type App struct {
+	DB      *db.DB
+	Auth    *auth.Service
+	Archive *archive.Service
+	Router  *web.Router
+	Log     *slog.Logger
+}
+
+// New wires every module on d.
+func New(d *db.DB, log *slog.Logger) *App {
+	if log == nil {
+		log = slog.Default()
+	}
+	a := &App{DB: d, Log: log, Auth: auth.NewService(d), Archive: archive.NewService(d)}
+	a.Auth.CommunitiesExist = a.Archive.CommunitiesExist
+	rt := web.NewRouter(a.Auth, log)
+	a.Router = rt
+
+	rt.Mount("GET /static/", web.Static())
+	rt.Handle("GET /healthz", "", func(w http.ResponseWriter, r *http.Request) error {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := d.PingContext(ctx); err != nil {
+			http.Error(w, "database unreachable", http.StatusServiceUnavailable)
+			return nil
+		}
+		w.Write([]byte("ok"))
+		return nil
+	})
+
+	(&auth.Handlers{S: a.Auth, Communities: a.communityOptions}).Routes(rt)
+	(&audit.Handlers{DB: d, Perm: auth.PermAuditRead,
+		Scope: func(ctx context.Context) []int64 { return archive.Scope(auth.UserOf(ctx)) },
+		SeesIDNumbers: func(ctx context.Context) bool {
+			return auth.UserOf(ctx).Can(auth.PermIDNumberView)
+		}}).Routes(rt)
+	(&archive.Handlers{S: a.Archive}).Routes(rt)
+	a.homeRoutes(rt)
+	return a
+}
+
+func (a *App) communityOptions(ctx context.Context) ([]auth.Option, error) {
+	cs, err := a.Archive.Communities(ctx, &auth.User{Role: auth.RoleAdmin})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]auth.Option, len(cs))
+	for i, c := range cs {
+		out[i] = auth.Option{ID: c.ID, Name: c.Name}
+	}
+	return out, nil
+}
+
+// Handler is the app's HTTP handler with request logging.
+func (a *App) Handler() http.Handler {
+	return logRequests(a.Log, securityHeaders(a.Router))
+}

@@ -1,0 +1,80 @@
+package archive
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+
+	"wuye/internal/platform/auth"
+)
+
+// Card is one block of counts on the 工作台.
+type Card struct {
+	Title string
+	Items []CardItem
+}
+
+// CardItem is a count that links to its filtered list.
+type CardItem struct {
+	Label string
+	Count int
+	URL   string
+}
+
+// Cards returns the archive's workbench cards: totals in the user's scope
+// and houses by status.
+func (s *Service) Cards(ctx context.Context, by *auth.User) ([]Card, error) {
+	scope := Scope(by)
+	total := func(table, alias string, extra string) (int, error) {
+		c := &cond{}
+		c.scope(alias+".community_id", scope)
+		if extra != "" {
+			c.add(extra)
+		}
+		return count(ctx, s.DB, table+" "+alias, c)
+	}
+	archiveCard := Card{Title: "业主档案"}
+	for _, x := range []struct{ label, table, alias, extra, url string }{
+		{"房屋", "houses", "h", "", "/houses"},
+		{"业主", "owners", "o", "", "/owners"},
+		{"在住住户", "residents", "r", "NOT r.moved_out", "/residents"},
+		{"登记车辆", "vehicles", "v", "NOT v.removed", "/vehicles"},
+	} {
+		n, err := total(x.table, x.alias, x.extra)
+		if err != nil {
+			return nil, fmt.Errorf("card %s: %w", x.label, err)
+		}
+		archiveCard.Items = append(archiveCard.Items, CardItem{x.label, n, x.url})
+	}
+	statusCard := Card{Title: "房屋状态"}
+	c := &cond{}
+	c.scope("h.community_id", scope)
+	rows, err := s.DB.QueryContext(ctx, `SELECT h.status, count(*) FROM houses h`+c.where()+` GROUP BY h.status`, c.args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	byStatus := map[string]int{}
+	for rows.Next() {
+		var st string
+		var n int
+		if err := rows.Scan(&st, &n); err != nil {
+			return nil, err
+		}
+		byStatus[st] = n
+	}
+	for _, st := range HouseStatuses {
+		statusCard.Items = append(statusCard.Items, CardItem{st, byStatus[st], "/houses?status=" + url.QueryEscape(st)})
+	}
+	// Tenants whose lease ends within 30 days: the 客服 calls them.
+	leaseCard := Card{Title: "租约提醒"}
+	lc := &cond{}
+	lc.scope("r.community_id", scope)
+	lc.add("r.kind = '租户' AND NOT r.moved_out AND r.lease_end <> '' AND r.lease_end <= ?", addDays(30))
+	n, err := count(ctx, s.DB, "residents r", lc)
+	if err != nil {
+		return nil, err
+	}
+	leaseCard.Items = append(leaseCard.Items, CardItem{"30 天内租约到期", n, "/residents?kind=" + url.QueryEscape("租户") + "&lease=expiring"})
+	return []Card{archiveCard, statusCard, leaseCard}, rows.Err()
+}

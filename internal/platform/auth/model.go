@@ -1,0 +1,138 @@
+// Package auth holds staff accounts, roles and their permissions, the
+// community scope of every user, sessions, API tokens and login
+// throttling.
+package auth
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Role is a staff role.
+type Role string
+
+const (
+	RoleAdmin     Role = "admin"
+	RoleDirector  Role = "director"
+	RoleCSManager Role = "cs_manager"
+	RoleCSAgent   Role = "cs_agent"
+	RoleCashier   Role = "cashier"
+	RoleDeptStaff Role = "dept_staff"
+	RoleAuditor   Role = "auditor"
+)
+
+// Roles in display order.
+var Roles = []Role{RoleAdmin, RoleDirector, RoleCSManager, RoleCSAgent, RoleCashier, RoleDeptStaff, RoleAuditor}
+
+var roleLabels = map[Role]string{
+	RoleAdmin: "系统管理员", RoleDirector: "中心主任", RoleCSManager: "客服经理", RoleCSAgent: "客服助理",
+	RoleCashier: "收费员", RoleDeptStaff: "部门员工", RoleAuditor: "只读审计",
+}
+
+// Label is the role's Chinese name.
+func (r Role) Label() string { return roleLabels[r] }
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool { _, ok := roleLabels[r]; return ok }
+
+// Departments a dept_staff user belongs to.
+var Departments = []string{"工程部", "环境部", "秩序部", "客服部"}
+
+// Permissions. Routes name the one they need; roles grant sets of them.
+const (
+	PermArchiveRead     = "archive.read"     // see houses, owners, residents, vehicles
+	PermArchiveWrite    = "archive.write"    // create and edit them
+	PermArchiveTransfer = "archive.transfer" // 过户
+	PermArchiveImport   = "archive.import"   // Excel import
+	PermArchiveExport   = "archive.export"   // Excel export
+	PermCommunityAdmin  = "community.admin"  // create communities, edit their details
+	PermIDNumberView    = "idnumber.view"    // see ID numbers unmasked
+	PermAuditRead       = "audit.read"       // the audit log page
+	PermUsersAdmin      = "users.admin"      // staff accounts
+	PermSignedIn        = "signed_in"        // any signed-in user
+)
+
+var rolePerms = map[Role][]string{
+	RoleDirector: {PermArchiveRead, PermArchiveWrite, PermArchiveTransfer, PermArchiveImport,
+		PermArchiveExport, PermIDNumberView, PermAuditRead},
+	RoleCSManager: {PermArchiveRead, PermArchiveWrite, PermArchiveTransfer, PermArchiveImport, PermArchiveExport},
+	RoleCSAgent:   {PermArchiveRead, PermArchiveWrite, PermArchiveExport},
+	RoleCashier:   {PermArchiveRead, PermArchiveExport},
+	RoleDeptStaff: {PermArchiveRead},
+	RoleAuditor:   {PermArchiveRead, PermArchiveExport, PermAuditRead},
+}
+
+// RoleHas reports whether role grants perm. Admin has every permission.
+func RoleHas(role Role, perm string) bool {
+	if role == RoleAdmin || perm == PermSignedIn || perm == "" {
+		return true
+	}
+	return slices.Contains(rolePerms[role], perm)
+}
+
+// User is a staff account.
+type User struct {
+	ID          int64     `json:"id"`
+	Login       string    `json:"login"`
+	Name        string    `json:"name"`
+	Role        Role      `json:"role"`
+	Department  string    `json:"department,omitempty"`
+	Phone       string    `json:"phone,omitempty"`
+	Disabled    bool      `json:"disabled"`
+	Communities []int64   `json:"communities"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+// DisplayName, RoleLabel and Can make *User a web.Viewer.
+func (u *User) DisplayName() string { return u.Name }
+func (u *User) RoleLabel() string {
+	if u.Role == RoleDeptStaff && u.Department != "" {
+		return u.Department
+	}
+	return u.Role.Label()
+}
+func (u *User) Can(perm string) bool { return u != nil && !u.Disabled && RoleHas(u.Role, perm) }
+
+// AllCommunities reports whether the user sees every community.
+func (u *User) AllCommunities() bool { return u.Role == RoleAdmin }
+
+// Sees reports whether communityID is within the user's scope.
+func (u *User) Sees(communityID int64) bool {
+	return u.AllCommunities() || slices.Contains(u.Communities, communityID)
+}
+
+type userKey struct{}
+
+// WithUser puts the signed-in user into ctx.
+func WithUser(ctx context.Context, u *User) context.Context {
+	return context.WithValue(ctx, userKey{}, u)
+}
+
+// UserOf returns the signed-in user or nil.
+func UserOf(ctx context.Context) *User {
+	u, _ := ctx.Value(userKey{}).(*User)
+	return u
+}
+
+// MaskID shows an ID number as 110101********1234.
+func MaskID(s string) string {
+	n := utf8.RuneCountInString(s)
+	if n <= 8 {
+		return strings.Repeat("*", n)
+	}
+	r := []rune(s)
+	return string(r[:6]) + strings.Repeat("*", n-10) + string(r[n-4:])
+}
+
+// MaskPhone shows a phone as 138****5678.
+func MaskPhone(s string) string {
+	r := []rune(s)
+	if len(r) < 7 {
+		return s
+	}
+	return string(r[:3]) + strings.Repeat("*", len(r)-7) + string(r[len(r)-4:])
+}

@@ -1,0 +1,138 @@
+package auth
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"wuye/internal/platform/db"
+	"wuye/internal/platform/errs"
+)
+
+const userCols = `id, login, name, role, department, phone, disabled, created_at, updated_at`
+
+func scanUser(row interface{ Scan(...any) error }, u *User) error {
+	return row.Scan(&u.ID, &u.Login, &u.Name, &u.Role, &u.Department, &u.Phone, &u.Disabled, &u.CreatedAt, &u.UpdatedAt)
+}
+
+func getUser(ctx context.Context, q db.Querier, where string, arg any) (*User, string, error) {
+	var u User
+	var hash string
+	row := q.QueryRowContext(ctx, `SELECT `+userCols+`, password_hash FROM users WHERE `+where, arg)
+	err := row.Scan(&u.ID, &u.Login, &u.Name, &u.Role, &u.Department, &u.Phone, &u.Disabled, &u.CreatedAt, &u.UpdatedAt, &hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, "", errs.NotFound("用户不存在")
+	}
+	if err != nil {
+		return nil, "", fmt.Errorf("get user: %w", err)
+	}
+	if err := loadCommunities(ctx, q, []*User{&u}); err != nil {
+		return nil, "", err
+	}
+	return &u, hash, nil
+}
+
+func loadCommunities(ctx context.Context, q db.Querier, users []*User) error {
+	if len(users) == 0 {
+		return nil
+	}
+	byID := map[int64]*User{}
+	ids := make([]int64, len(users))
+	for i, u := range users {
+		byID[u.ID] = u
+		ids[i] = u.ID
+		u.Communities = []int64{}
+	}
+	in, args := db.In(nil, ids)
+	rows, err := q.QueryContext(ctx, `SELECT user_id, community_id FROM user_communities
+		WHERE user_id IN (`+in+`) ORDER BY community_id`, args...)
+	if err != nil {
+		return fmt.Errorf("user communities: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var uid, cid int64
+		if err := rows.Scan(&uid, &cid); err != nil {
+			return err
+		}
+		byID[uid].Communities = append(byID[uid].Communities, cid)
+	}
+	return rows.Err()
+}
+
+func setCommunities(ctx context.Context, q db.Querier, userID int64, ids []int64) error {
+	if _, err := q.ExecContext(ctx, `DELETE FROM user_communities WHERE user_id = $1`, userID); err != nil {
+		return err
+	}
+	for _, c := range ids {
+		if _, err := q.ExecContext(ctx, `INSERT INTO user_communities (user_id, community_id) VALUES ($1,$2)`, userID, c); err != nil {
+			return fmt.Errorf("set user community: %w", err)
+		}
+	}
+	return nil
+}
+
+// ListFilter selects users for the admin page.
+type ListFilter struct {
+	Q    string
+	Role Role
+}
+
+func listUsers(ctx context.Context, q db.Querier, f ListFilter) ([]*User, error) {
+	var where []string
+	var args []any
+	if f.Q != "" {
+		args = append(args, "%"+strings.ToLower(f.Q)+"%")
+		where = append(where, fmt.Sprintf("(lower(login) LIKE $%d OR name LIKE $%d)", len(args), len(args)))
+	}
+	if f.Role != "" {
+		args = append(args, string(f.Role))
+		where = append(where, fmt.Sprintf("role = $%d", len(args)))
+	}
+	sqlq := `SELECT ` + userCols + ` FROM users`
+	if len(where) > 0 {
+		sqlq += " WHERE " + strings.Join(where, " AND ")
+	}
+	rows, err := q.QueryContext(ctx, sqlq+" ORDER BY disabled, id", args...)
+	if err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	defer rows.Close()
+	var out []*User
+	for rows.Next() {
+		u := &User{}
+		if err := scanUser(rows, u); err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, loadCommunities(ctx, q, out)
+}
+
+// session row lookups
+
+func sessionUser(ctx context.Context, q db.Querier, hash, kind string, now time.Time) (*User, time.Time, error) {
+	var u User
+	var lastSeen time.Time
+	err := q.QueryRowContext(ctx, `SELECT u.id, u.login, u.name, u.role, u.department, u.phone, u.disabled,
+		u.created_at, u.updated_at, s.last_seen_at
+		FROM sessions s JOIN users u ON u.id = s.user_id
+		WHERE s.token_hash = $1 AND s.kind = $2 AND s.expires_at > $3`, hash, kind, now).
+		Scan(&u.ID, &u.Login, &u.Name, &u.Role, &u.Department, &u.Phone, &u.Disabled, &u.CreatedAt, &u.UpdatedAt, &lastSeen)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, time.Time{}, errs.Unauthorized("请先登录")
+	}
+	if err != nil {
+		return nil, time.Time{}, fmt.Errorf("session: %w", err)
+	}
+	if err := loadCommunities(ctx, q, []*User{&u}); err != nil {
+		return nil, time.Time{}, err
+	}
+	return &u, lastSeen, nil
+}
