@@ -421,7 +421,7 @@ func (h *Handlers) apiOwnerUpdate(w http.ResponseWriter, r *http.Request) error 
 // PeopleFilterOf reads a resident or vehicle list's filters.
 func PeopleFilterOf(r *http.Request) (PeopleFilter, error) {
 	q := r.URL.Query()
-	f := PeopleFilter{Kind: q.Get("kind"), Q: q.Get("q"), Current: q.Get("all") == ""}
+	f := PeopleFilter{Kind: q.Get("kind"), Q: q.Get("q"), Current: q.Get("all") == "", Expiring: q.Get("lease") == "expiring"}
 	var err error
 	if f.CommunityID, err = web.QueryID(r, "community_id"); err != nil {
 		return f, err

@@ -4,6 +4,7 @@
 package archive
 
 import (
+	"encoding/json"
 	"regexp"
 	"slices"
 	"strings"
@@ -337,7 +338,7 @@ func (in *OwnerInput) validate() error {
 // HouseOwner links an owner to a house with a share; ended links are the
 // ownership history (过户 keeps the previous owners).
 type HouseOwner struct {
-	ID          int64  `json:"id"`
+	ID          int64  `json:"link_id"` // the link; JSON "id" is the owner (see MarshalJSON)
 	HouseID     int64  `json:"house_id"`
 	OwnerID     int64  `json:"owner_id"`
 	CommunityID int64  `json:"community_id"`
@@ -356,10 +357,22 @@ type HouseOwner struct {
 	share int64
 }
 
+// MarshalJSON shows a link as the owner it names: "id" is the owner's id
+// (as in "owners":[{"id","name","phone"}] of a house), "link_id" the
+// link's own id, which ending a link needs.
+func (l HouseOwner) MarshalJSON() ([]byte, error) {
+	type plain HouseOwner
+	return json.Marshal(struct {
+		plain
+		ID int64 `json:"id"`
+	}{plain(l), l.OwnerID})
+}
+
 // ShareInput names one owner and share when linking or transferring.
 type ShareInput struct {
-	OwnerID int64    `json:"owner_id"`
-	Share   web.Text `json:"share"`
+	OwnerID int64       `json:"owner_id"`
+	Share   web.Text    `json:"share"`
+	New     *OwnerInput `json:"new,omitempty"` // a new owner instead of owner_id
 }
 
 // parseShare reads a percent such as "50", "50.5" or "50%"; empty is 0.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 
 	"wuye/internal/platform/audit"
 	"wuye/internal/platform/auth"
@@ -191,28 +192,63 @@ func (s *Service) CreateOwner(ctx context.Context, by *auth.User, in OwnerInput)
 	}
 	var o *Owner
 	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		if err := s.checkCommunity(ctx, tx, by, in.CommunityID); err != nil {
-			return err
-		}
-		if err := dupIDNumber(ctx, tx, in.CommunityID, in.IDNumber, 0); err != nil {
-			return err
-		}
-		key, py, ini := NameKeys(in.Name)
-		now := s.Now()
-		var id int64
-		err := tx.QueryRowContext(ctx, `INSERT INTO owners (community_id, name, name_key, name_py, name_initials, phone, phone_tail,
-			phone2, phone2_tail, id_type, id_number, category, notes, created_at, updated_at)
-			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$14) RETURNING id`,
-			in.CommunityID, in.Name, key, py, ini, in.Phone, PhoneTail(in.Phone), in.Phone2, PhoneTail(in.Phone2),
-			in.IDType, in.IDNumber, in.Category, in.Notes, now).Scan(&id)
-		if err != nil {
-			return fmt.Errorf("insert owner: %w", err)
-		}
-		if o, err = getOwner(ctx, tx, id); err != nil {
-			return err
-		}
-		return s.record(ctx, tx, by, o.CommunityID, "owner", id, audit.ActionCreate, nil, o)
+		var err error
+		o, err = s.createOwner(ctx, tx, by, in)
+		return err
 	})
+	return o, err
+}
+
+// createOwner inserts a validated owner inside tx.
+func (s *Service) createOwner(ctx context.Context, tx *sql.Tx, by *auth.User, in OwnerInput) (*Owner, error) {
+	if err := s.checkCommunity(ctx, tx, by, in.CommunityID); err != nil {
+		return nil, err
+	}
+	if err := dupIDNumber(ctx, tx, in.CommunityID, in.IDNumber, 0); err != nil {
+		return nil, err
+	}
+	key, py, ini := NameKeys(in.Name)
+	var id int64
+	err := tx.QueryRowContext(ctx, `INSERT INTO owners (community_id, name, name_key, name_py, name_initials, phone, phone_tail,
+		phone2, phone2_tail, id_type, id_number, category, notes, created_at, updated_at)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$14) RETURNING id`,
+		in.CommunityID, in.Name, key, py, ini, in.Phone, PhoneTail(in.Phone), in.Phone2, PhoneTail(in.Phone2),
+		in.IDType, in.IDNumber, in.Category, in.Notes, s.Now()).Scan(&id)
+	if err != nil {
+		return nil, fmt.Errorf("insert owner: %w", err)
+	}
+	o, err := getOwner(ctx, tx, id)
+	if err != nil {
+		return nil, err
+	}
+	return o, s.record(ctx, tx, by, o.CommunityID, "owner", id, audit.ActionCreate, nil, o)
+}
+
+// resolveOwner returns the owner a ShareInput names: an existing owner of
+// the house's community, or a new one (reusing an owner with the same ID
+// number in the community instead of creating a duplicate).
+func (s *Service) resolveOwner(ctx context.Context, tx *sql.Tx, by *auth.User, communityID int64, in ShareInput, field string) (*Owner, error) {
+	if in.New != nil {
+		in.New.CommunityID = communityID
+		if err := in.New.validate(); err != nil {
+			return nil, err
+		}
+		if in.New.IDNumber != "" {
+			var id int64
+			err := tx.QueryRowContext(ctx, `SELECT id FROM owners WHERE community_id = $1 AND id_number = $2`, communityID, in.New.IDNumber).Scan(&id)
+			if err == nil {
+				return getOwner(ctx, tx, id)
+			}
+			if err != sql.ErrNoRows {
+				return nil, err
+			}
+		}
+		return s.createOwner(ctx, tx, by, *in.New)
+	}
+	o, err := getOwner(ctx, tx, in.OwnerID)
+	if errs.CodeOf(err) == errs.CodeNotFound || (err == nil && o.CommunityID != communityID) {
+		return nil, errs.Invalid(field, "业主不存在或与房屋不在同一小区")
+	}
 	return o, err
 }
 
@@ -255,7 +291,7 @@ func (s *Service) UpdateOwner(ctx context.Context, by *auth.User, id int64, in O
 // Without a share, the owner takes what is left of 100%.
 func (s *Service) AddHouseOwner(ctx context.Context, by *auth.User, houseID int64, in ShareInput) (*HouseOwner, error) {
 	var f errs.Fields
-	if in.OwnerID <= 0 {
+	if in.OwnerID <= 0 && in.New == nil {
 		f.Add("owner_id", "请选择业主")
 	}
 	share := parseShare(&f, string(in.Share))
@@ -271,15 +307,9 @@ func (s *Service) AddHouseOwner(ctx context.Context, by *auth.User, houseID int6
 		if err := see(by, before.CommunityID); err != nil {
 			return err
 		}
-		o, err := getOwner(ctx, tx, in.OwnerID)
-		if errs.CodeOf(err) == errs.CodeNotFound {
-			return errs.Invalid("owner_id", "业主不存在")
-		}
+		o, err := s.resolveOwner(ctx, tx, by, before.CommunityID, in, "owner_id")
 		if err != nil {
 			return err
-		}
-		if o.CommunityID != before.CommunityID {
-			return errs.Invalid("owner_id", "业主与房屋不在同一小区")
 		}
 		var held int64
 		for _, cur := range before.Owners {
@@ -383,7 +413,7 @@ func (s *Service) Transfer(ctx context.Context, by *auth.User, houseID int64, in
 	var total int64
 	seen := map[int64]bool{}
 	for i, o := range in.Owners {
-		if o.OwnerID <= 0 || seen[o.OwnerID] {
+		if o.New == nil && (o.OwnerID <= 0 || seen[o.OwnerID]) {
 			f.Add("owners", "业主选择有误或重复")
 		}
 		seen[o.OwnerID] = true
@@ -408,21 +438,23 @@ func (s *Service) Transfer(ctx context.Context, by *auth.User, houseID int64, in
 		if err := see(by, before.CommunityID); err != nil {
 			return err
 		}
-		for _, o := range in.Owners {
-			ow, err := getOwner(ctx, tx, o.OwnerID)
-			if errs.CodeOf(err) == errs.CodeNotFound || (err == nil && ow.CommunityID != before.CommunityID) {
-				return errs.Invalid("owners", "业主 %d 不存在或不在本小区", o.OwnerID)
-			}
+		ids := make([]int64, len(in.Owners))
+		for i, o := range in.Owners {
+			ow, err := s.resolveOwner(ctx, tx, by, before.CommunityID, o, "owners")
 			if err != nil {
 				return err
 			}
+			if slices.Contains(ids[:i], ow.ID) {
+				return errs.Invalid("owners", "业主 %s 重复", ow.Name)
+			}
+			ids[i] = ow.ID
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE house_owners SET active=FALSE, until=$1, end_reason=$2, updated_at=$3
 			WHERE house_id=$4 AND active`, in.Date, in.Reason, s.Now(), houseID); err != nil {
 			return err
 		}
-		for i, o := range in.Owners {
-			if _, err := insertLink(ctx, tx, before, o.OwnerID, shares[i], in.Date, s.Now()); err != nil {
+		for i := range in.Owners {
+			if _, err := insertLink(ctx, tx, before, ids[i], shares[i], in.Date, s.Now()); err != nil {
 				return err
 			}
 		}

@@ -427,6 +427,7 @@ type PeopleFilter struct {
 	Kind        string // residents: 家庭成员/租户/其他
 	Q           string
 	Current     bool // hide moved-out residents and removed vehicles
+	Expiring    bool // residents: tenants whose lease ends within 30 days
 	Limit       int
 	Offset      int
 }
@@ -445,6 +446,9 @@ func listResidents(ctx context.Context, q db.Querier, scope []int64, f PeopleFil
 	}
 	if f.Current {
 		c.add("NOT r.moved_out")
+	}
+	if f.Expiring {
+		c.add("r.kind = '租户' AND r.lease_end <> '' AND r.lease_end <= ?", addDays(30))
 	}
 	if s := strings.TrimSpace(f.Q); s != "" {
 		key, py, ini := NameKeys(s)

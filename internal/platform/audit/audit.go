@@ -153,9 +153,12 @@ func (e Entry) Changes() []Change {
 		if bv == av {
 			continue
 		}
-		name := k
-		if l, ok := labels[k]; ok {
-			name = l
+		name, ok := labels[k]
+		if !ok {
+			if len(labels) > 0 {
+				continue // ids and bookkeeping fields the user does not edit
+			}
+			name = k
 		}
 		out = append(out, Change{Field: name, Before: bv, After: av})
 	}
@@ -176,6 +179,12 @@ func show(v any) string {
 			return "是"
 		}
 		return "否"
+	case []any:
+		parts := make([]string, len(x))
+		for i, e := range x {
+			parts[i] = show(e)
+		}
+		return strings.Join(parts, "、")
 	default:
 		b, _ := json.Marshal(x)
 		return string(b)

@@ -106,6 +106,17 @@ var Funcs = template.FuncMap{
 		return c.Encode()
 	},
 	"add": func(a, b int) int { return a + b },
+	// dict builds the argument map of a form-field block:
+	// {{template "input" (dict "P" $ "name" "number" "label" "房号")}}
+	"dict": func(kv ...any) map[string]any {
+		m := map[string]any{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			if k, ok := kv[i].(string); ok {
+				m[k] = kv[i+1]
+			}
+		}
+		return m
+	},
 	"seq": func(n int) []int {
 		s := make([]int, n)
 		for i := range s {

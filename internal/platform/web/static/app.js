@@ -20,6 +20,9 @@
       if (pop) pop.innerHTML = "";
     }
   });
+  document.addEventListener("change", function (e) {
+    if (e.target.matches && e.target.matches("[data-autosubmit]")) e.target.form.submit();
+  });
   document.addEventListener("submit", function (e) {
     var f = e.target;
     var msg = f.getAttribute("data-confirm");
