@@ -15,7 +15,7 @@ NPM_STAMP := node_modules/.wuye-npm-ci.stamp
 
 VENDOR_FILES := $(VENDOR)/htmx.min.js $(VENDOR)/echarts.min.js
 
-.PHONY: all assets build demo chromium test bench fmt clean
+.PHONY: all assets build demo chromium test bench fmt clean screenshots
 
 all: build
 
@@ -84,3 +84,7 @@ chromium:
 		$$sudo apt-get update; \
 		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y $$pkgs; \
 	fi
+
+# Refresh the README screenshots in docs/ from the browser tests.
+screenshots: assets chromium
+	WUYE_SCREENSHOTS=1 $(GO) test -count=1 -run Browser ./internal/...
