@@ -76,7 +76,7 @@ func newFlags(name string) (*flag.FlagSet, *string) {
 
 func parse(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("%s: %v (see 'wuye help')", fs.Name(), err)
+		return fmt.Errorf("%s: %w (see 'wuye help')", fs.Name(), err)
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("%s: unexpected argument %q (see 'wuye help')", fs.Name(), fs.Arg(0))
@@ -100,6 +100,15 @@ func open(ctx context.Context, dsn string) (*db.DB, error) {
 }
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
+	err := dispatch(ctx, args, stdin, stdout)
+	if errors.Is(err, flag.ErrHelp) { // "wuye migrate -h" asks for help; it is not a mistake
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	return err
+}
+
+func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stdout, usage)
 		return errors.New("missing command")
@@ -226,6 +235,9 @@ func serve(ctx context.Context, dsn, addr string, stdout io.Writer) error {
 	defer stop()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	jobs, stopJobs := context.WithCancel(context.Background())
+	defer stopJobs()
+	go a.RunJobs(jobs)
 	select {
 	case err := <-errc:
 		return err

@@ -14,14 +14,17 @@ import (
 	"wuye/internal/platform/audit"
 	"wuye/internal/platform/auth"
 	"wuye/internal/platform/db"
+	"wuye/internal/platform/errs"
 	"wuye/internal/platform/web"
+	"wuye/internal/platform/workday"
+	"wuye/internal/ticket"
 )
 
 // Version is set at build time with -ldflags "-X wuye/internal/app.Version=…".
 var Version = "dev"
 
 // Modules lists every module's migrations in dependency order.
-var Modules = []db.Module{auth.Module, audit.Module, archive.Module}
+var Modules = []db.Module{auth.Module, audit.Module, workday.Module, archive.Module, ticket.Module}
 
 // Migrate brings d to the current schema.
 func Migrate(ctx context.Context, d *db.DB) error { return d.Migrate(ctx, Modules...) }
@@ -34,8 +37,12 @@ type App struct {
 	DB      *db.DB
 	Auth    *auth.Service
 	Archive *archive.Service
-	Router  *web.Router
-	Log     *slog.Logger
+	// Workdays is the one statutory calendar every module shares, so its
+	// override cache is shared too.
+	Workdays *workday.Calendar
+	Tickets  *ticket.Service
+	Router   *web.Router
+	Log      *slog.Logger
 }
 
 // New wires every module on d.
@@ -45,10 +52,13 @@ func New(d *db.DB, log *slog.Logger) *App {
 	}
 	a := &App{DB: d, Log: log, Auth: auth.NewService(d), Archive: archive.NewService(d)}
 	a.Auth.CommunitiesExist = a.Archive.CommunitiesExist
+	a.Workdays = workday.NewCalendar(d)
+	a.Tickets = ticket.NewService(d, a.Workdays)
 	rt := web.NewRouter(a.Auth, log)
 	a.Router = rt
 
 	rt.Mount("GET /static/", web.Static())
+	rt.Mount("GET /favicon.ico", http.RedirectHandler("/static/favicon.svg", http.StatusMovedPermanently))
 	rt.Handle("GET /healthz", "", func(w http.ResponseWriter, r *http.Request) error {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
@@ -66,8 +76,15 @@ func New(d *db.DB, log *slog.Logger) *App {
 		SeesIDNumbers: func(ctx context.Context) bool {
 			return auth.UserOf(ctx).Can(auth.PermIDNumberView)
 		}}).Routes(rt)
+	(&workday.Handlers{C: a.Workdays}).Routes(rt)
 	(&archive.Handlers{S: a.Archive}).Routes(rt)
+	(&ticket.Handlers{S: a.Tickets}).Routes(rt)
 	a.homeRoutes(rt)
+	// Anything else is a 404 in the caller's language: the JSON envelope
+	// for the API, the error page for a browser.
+	rt.Mount("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rt.Error(w, r, errs.NotFound("页面不存在：%s", r.URL.Path))
+	}))
 	return a
 }
 
@@ -86,4 +103,27 @@ func (a *App) communityOptions(ctx context.Context) ([]auth.Option, error) {
 // Handler is the app's HTTP handler with request logging.
 func (a *App) Handler() http.Handler {
 	return logRequests(a.Log, securityHeaders(a.Router))
+}
+
+// RunJobs runs the background jobs on a ticker until ctx ends: SLA
+// escalation and reminders every minute. Each job is idempotent and takes
+// a job lock, so any number of servers may run them.
+func (a *App) RunJobs(ctx context.Context) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		if n, err := a.Tickets.Escalate(ctx); err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			a.Log.Error("job escalate", "err", err)
+		} else if n > 0 {
+			a.Log.Info("job escalate", "overdue", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

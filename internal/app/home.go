@@ -3,7 +3,6 @@ package app
 import (
 	"net/http"
 
-	"wuye/internal/archive"
 	"wuye/internal/platform/auth"
 	"wuye/internal/platform/web"
 )
@@ -14,7 +13,14 @@ func (a *App) homeRoutes(rt *web.Router) {
 	t := web.ParseTemplates(templateFS, nil)
 	rt.Handle("GET /{$}", auth.PermSignedIn, func(w http.ResponseWriter, r *http.Request) error {
 		u := auth.UserOf(r.Context())
-		var cards []archive.Card
+		var cards []web.Card
+		if u.Can(auth.PermTicketRead) {
+			c, err := a.Tickets.Cards(r.Context(), u)
+			if err != nil {
+				return err
+			}
+			cards = append(cards, c...)
+		}
 		if u.Can(auth.PermArchiveRead) {
 			c, err := a.Archive.Cards(r.Context(), u)
 			if err != nil {

@@ -6,24 +6,12 @@ import (
 	"net/url"
 
 	"wuye/internal/platform/auth"
+	"wuye/internal/platform/web"
 )
-
-// Card is one block of counts on the 工作台.
-type Card struct {
-	Title string
-	Items []CardItem
-}
-
-// CardItem is a count that links to its filtered list.
-type CardItem struct {
-	Label string
-	Count int
-	URL   string
-}
 
 // Cards returns the archive's workbench cards: totals in the user's scope
 // and houses by status.
-func (s *Service) Cards(ctx context.Context, by *auth.User) ([]Card, error) {
+func (s *Service) Cards(ctx context.Context, by *auth.User) ([]web.Card, error) {
 	scope := Scope(by)
 	total := func(table, alias string, extra string) (int, error) {
 		c := &cond{}
@@ -33,7 +21,7 @@ func (s *Service) Cards(ctx context.Context, by *auth.User) ([]Card, error) {
 		}
 		return count(ctx, s.DB, table+" "+alias, c)
 	}
-	archiveCard := Card{Title: "业主档案"}
+	archiveCard := web.Card{Title: "业主档案"}
 	for _, x := range []struct{ label, table, alias, extra, url string }{
 		{"房屋", "houses", "h", "", "/houses"},
 		{"业主", "owners", "o", "", "/owners"},
@@ -44,9 +32,9 @@ func (s *Service) Cards(ctx context.Context, by *auth.User) ([]Card, error) {
 		if err != nil {
 			return nil, fmt.Errorf("card %s: %w", x.label, err)
 		}
-		archiveCard.Items = append(archiveCard.Items, CardItem{x.label, n, x.url})
+		archiveCard.Items = append(archiveCard.Items, web.CardItem{Label: x.label, Count: n, URL: x.url})
 	}
-	statusCard := Card{Title: "房屋状态"}
+	statusCard := web.Card{Title: "房屋状态"}
 	c := &cond{}
 	c.scope("h.community_id", scope)
 	rows, err := s.DB.QueryContext(ctx, `SELECT h.status, count(*) FROM houses h`+c.where()+` GROUP BY h.status`, c.args...)
@@ -64,10 +52,10 @@ func (s *Service) Cards(ctx context.Context, by *auth.User) ([]Card, error) {
 		byStatus[st] = n
 	}
 	for _, st := range HouseStatuses {
-		statusCard.Items = append(statusCard.Items, CardItem{st, byStatus[st], "/houses?status=" + url.QueryEscape(st)})
+		statusCard.Items = append(statusCard.Items, web.CardItem{Label: st, Count: byStatus[st], URL: "/houses?status=" + url.QueryEscape(st)})
 	}
 	// Tenants whose lease ends within 30 days: the 客服 calls them.
-	leaseCard := Card{Title: "租约提醒"}
+	leaseCard := web.Card{Title: "租约提醒"}
 	lc := &cond{}
 	lc.scope("r.community_id", scope)
 	lc.add("r.kind = '租户' AND NOT r.moved_out AND r.lease_end <> '' AND r.lease_end <= ?", addDays(30))
@@ -75,6 +63,6 @@ func (s *Service) Cards(ctx context.Context, by *auth.User) ([]Card, error) {
 	if err != nil {
 		return nil, err
 	}
-	leaseCard.Items = append(leaseCard.Items, CardItem{"30 天内租约到期", n, "/residents?kind=" + url.QueryEscape("租户") + "&lease=expiring"})
-	return []Card{archiveCard, statusCard, leaseCard}, rows.Err()
+	leaseCard.Items = append(leaseCard.Items, web.CardItem{Label: "30 天内租约到期", Count: n, URL: "/residents?kind=" + url.QueryEscape("租户") + "&lease=expiring"})
+	return []web.Card{archiveCard, statusCard, leaseCard}, rows.Err()
 }

@@ -57,15 +57,16 @@ func (h *Handlers) pageRoutes(rt *web.Router) {
 }
 
 func redirect(w http.ResponseWriter, r *http.Request, path, flash string) error {
-	if flash != "" {
-		sep := "?"
-		if strings.Contains(path, "?") {
-			sep = "&"
-		}
-		path += sep + "flash=" + url.QueryEscape(flash)
-	}
-	http.Redirect(w, r, path, http.StatusSeeOther)
+	web.Redirect(w, r, path, flash)
 	return nil
+}
+
+// flashable reports whether err is a user mistake to show as a flash on
+// the page the form came from; a permission or missing-record error is
+// returned instead, so it answers 403/404.
+func flashable(err error) (*errs.Error, bool) {
+	e, ok := errs.As(err)
+	return e, ok && (e.Code == errs.CodeInvalid || e.Code == errs.CodeConflict)
 }
 
 // formErr re-renders a form page with inline errors when err is a
@@ -173,7 +174,7 @@ func (h *Handlers) buildingCreate(w http.ResponseWriter, r *http.Request) error 
 		}
 	}
 	if err != nil {
-		if e, ok := errs.As(err); ok {
+		if e, ok := flashable(err); ok {
 			return redirect(w, r, fmt.Sprintf("/communities/%d", id), "未完成："+e.Message)
 		}
 		return err
@@ -215,7 +216,7 @@ func (h *Handlers) unitsCreate(w http.ResponseWriter, r *http.Request) error {
 	}
 	for _, n := range names {
 		if _, err := h.S.CreateUnit(r.Context(), user(r), UnitInput{BuildingID: id, Name: n}); err != nil {
-			if e, ok := errs.As(err); ok {
+			if e, ok := flashable(err); ok {
 				return redirect(w, r, fmt.Sprintf("/communities/%d", b.CommunityID), "未完成："+e.Message)
 			}
 			return err
@@ -466,7 +467,7 @@ func (h *Handlers) houseOwnerEnd(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if err := h.S.EndHouseOwner(r.Context(), user(r), id, link, strings.TrimSpace(r.FormValue("reason"))); err != nil {
-		if e, ok := errs.As(err); ok {
+		if e, ok := flashable(err); ok {
 			return redirect(w, r, fmt.Sprintf("/houses/%d", id), "未完成："+e.Message)
 		}
 		return err

@@ -31,6 +31,19 @@ const perKind = 10
 // ("zs") or full pinyin ("zhangsan"), the last four digits of a phone, a
 // whole phone number, or a plate. Every branch is a range scan on a
 // byte-ordered index, so it stays fast at 100k houses.
+//
+// Two rules keep the plans right on both databases, with or without
+// statistics and with PostgreSQL's generic plans for prepared statements
+// (bench/RESULTS.md has the figures before and after):
+//   - each way of naming a record is its own sub-select on one index, in
+//     that index's order, with its own LIMIT; the outer query merges and
+//     sorts at most a few dozen rows. One WHERE OR-ing the ways, ordered
+//     by a column the matching index does not have, let the planner walk
+//     a whole index to fill the LIMIT (100+ ms at 150k owners);
+//   - the scope is written +x.community_id IN (…): the unary plus keeps
+//     SQLite from choosing the community index, which without statistics
+//     it takes for the most selective one (it holds 10k+ rows per
+//     community), 50–400 ms per search for a scoped user.
 func (s *Service) Search(ctx context.Context, by *auth.User, q string) ([]Hit, error) {
 	q = strings.TrimSpace(q)
 	if q == "" || len(q) > 64 {
@@ -46,9 +59,10 @@ func (s *Service) Search(ctx context.Context, by *auth.User, q string) ([]Hit, e
 	hasHan := strings.IndexFunc(q, func(r rune) bool { return unicode.Is(unicode.Han, r) }) >= 0
 
 	hits := []Hit{}
+	// run executes query, in which every %[1]s is the scope condition.
 	run := func(query string, args []any, kind, url string) error {
 		c := &cond{args: args}
-		col := map[string]string{"house": "h", "owner": "o", "resident": "r", "vehicle": "v"}[kind] + ".community_id"
+		col := "+" + map[string]string{"house": "h", "owner": "o", "resident": "r", "vehicle": "v"}[kind] + ".community_id"
 		c.scope(col, scope)
 		where := ""
 		if len(c.parts) > 0 {
@@ -79,39 +93,52 @@ func (s *Service) Search(ctx context.Context, by *auth.User, q string) ([]Hit, e
 		}
 		if err := run(`SELECT h.id, h.code, c.name || ' · ' || h.house_use || ' · ' || h.status, h.community_id
 			FROM houses h JOIN communities c ON c.id = h.community_id
-			WHERE `+field+` >= $1 AND `+field+` < $2%s ORDER BY `+field+`, h.id`, []any{lo, hi}, "house", "/houses/%d"); err != nil {
+			WHERE `+field+` >= $1 AND `+field+` < $2%[1]s ORDER BY `+field+`, h.id`, []any{lo, hi}, "house", "/houses/%d"); err != nil {
 			return nil, err
 		}
 	}
 
 	// People: name prefix, pinyin, phone tail or whole phone.
-	var personCond string
+	var owners, residents []branch
 	var personArgs []any
 	switch {
 	case allDigits && len(q) == 4:
-		personCond, personArgs = "(%[1]s.phone_tail = $1%[2]s)", []any{q}
+		personArgs = []any{q}
+		owners = []branch{{"o.phone_tail = $1", "o.name_py, o.id"}, {"o.phone2_tail = $1", "o.name_py, o.id"}}
+		residents = []branch{{"r.phone_tail = $1", "r.name_py, r.id"}}
 	case allDigits && len(q) >= 7:
-		personCond, personArgs = "(%[1]s.phone = $1%[2]s)", []any{q}
+		personArgs = []any{q, PhoneTail(q)}
+		owners = []branch{{"o.phone = $1 AND o.phone_tail = $2", "o.id"}}
+		residents = []branch{{"r.phone_tail = $2 AND r.phone = $1", "r.id"}}
 	case asciiLetters:
 		lo, hi := prefixRange(lower)
-		personCond, personArgs = "(%[1]s.name_initials = $1 OR (%[1]s.name_py >= $2 AND %[1]s.name_py < $3)%[2]s)", []any{lower, lo, hi}
+		personArgs = []any{lower, lo, hi}
+		for _, a := range []string{"o", "r"} {
+			bs := []branch{{a + ".name_initials = $1", a + ".name_py, " + a + ".id"},
+				{a + ".name_py >= $2 AND " + a + ".name_py < $3", a + ".name_py, " + a + ".id"}}
+			if a == "o" {
+				owners = bs
+			} else {
+				residents = bs
+			}
+		}
 	case hasHan:
 		lo, hi := prefixRange(lower)
-		personCond, personArgs = "(%[1]s.name_key >= $1 AND %[1]s.name_key < $2%[2]s)", []any{lo, hi}
+		personArgs = []any{lo, hi}
+		owners = []branch{{"o.name_key >= $1 AND o.name_key < $2", "o.name_key, o.id"}}
+		residents = []branch{{"r.name_key >= $1 AND r.name_key < $2", "r.name_key, r.id"}}
 	}
-	if personCond != "" {
-		ownerExtra, residentExtra := "", ""
-		if allDigits && len(q) == 4 {
-			ownerExtra = " OR o.phone2_tail = $1"
-		}
+	if owners != nil {
 		if err := run(`SELECT o.id, o.name, COALESCE((SELECT min(h.code) FROM house_owners ho JOIN houses h ON h.id = ho.house_id
 			WHERE ho.owner_id = o.id AND ho.active), '') || ' · ' || o.phone, o.community_id
-			FROM owners o WHERE `+fmt.Sprintf(personCond, "o", ownerExtra)+`%s ORDER BY o.name_py, o.id`, personArgs, "owner", "/owners/%d"); err != nil {
+			FROM owners o WHERE o.id IN (`+firstOf("owners o", "", owners)+`) ORDER BY o.name_py, o.id`,
+			personArgs, "owner", "/owners/%d"); err != nil {
 			return nil, err
 		}
 		if err := run(`SELECT r.id, r.name, h.code || ' · ' || r.kind || ' · ' || r.phone, r.community_id
-			FROM residents r JOIN houses h ON h.id = r.house_id WHERE NOT r.moved_out AND `+fmt.Sprintf(personCond, "r", residentExtra)+
-			`%s ORDER BY r.name_py, r.id`, personArgs, "resident", "/residents/%d"); err != nil {
+			FROM residents r JOIN houses h ON h.id = r.house_id
+			WHERE r.id IN (`+firstOf("residents r", "NOT r.moved_out AND ", residents)+`) ORDER BY r.name_py, r.id`,
+			personArgs, "resident", "/residents/%d"); err != nil {
 			return nil, err
 		}
 	}
@@ -121,11 +148,27 @@ func (s *Service) Search(ctx context.Context, by *auth.User, q string) ([]Hit, e
 		lo, hi := prefixRange(plate)
 		if err := run(`SELECT v.id, v.plate, h.code || ' · ' || v.color || v.brand, v.community_id
 			FROM vehicles v JOIN houses h ON h.id = v.house_id
-			WHERE NOT v.removed AND ((v.plate >= $1 AND v.plate < $2) OR (v.plate_tail >= $1 AND v.plate_tail < $2))%s
-			ORDER BY v.plate`, []any{lo, hi}, "vehicle", "/vehicles/%d"); err != nil {
+			WHERE v.id IN (`+firstOf("vehicles v", "NOT v.removed AND ", []branch{
+			{"v.plate >= $1 AND v.plate < $2", "v.plate"}, {"v.plate_tail >= $1 AND v.plate_tail < $2", "v.plate_tail"}})+`)
+			ORDER BY v.plate, v.id`, []any{lo, hi}, "vehicle", "/vehicles/%d"); err != nil {
 			return nil, err
 		}
 	}
 	return hits, nil
 }
 
+// branch is one indexed way of finding records: a condition and the
+// order of the index that answers it.
+type branch struct{ cond, order string }
+
+// firstOf selects the ids of the first perKind records of each branch
+// from "table alias", each restricted by extra and the scope (%[1]s).
+func firstOf(table, extra string, branches []branch) string {
+	alias := table[strings.LastIndexByte(table, ' ')+1:]
+	parts := make([]string, len(branches))
+	for i, b := range branches {
+		parts[i] = fmt.Sprintf("SELECT id FROM (SELECT %s.id FROM %s WHERE %s%s%%[1]s ORDER BY %s LIMIT %d) b%d",
+			alias, table, extra, b.cond, b.order, perKind, i)
+	}
+	return strings.Join(parts, " UNION ALL ")
+}

@@ -58,6 +58,9 @@ func Scope(u *auth.User) []int64 {
 	if u.AllCommunities() {
 		return nil
 	}
+	if u.Communities == nil {
+		return []int64{} // nil would mean every community
+	}
 	return u.Communities
 }
 

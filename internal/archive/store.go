@@ -221,7 +221,8 @@ func (f HouseFilter) cond(scope []int64) *cond {
 	}
 	if q := strings.TrimSpace(f.Q); q != "" {
 		lo, hi := prefixRange(q)
-		key, py, ini := NameKeys(q)
+		key, py, _ := NameKeys(q)
+		ini := strings.ToLower(q) // initials are typed, "zs"; a name's own initials would match every 赵四 for 张三
 		klo, khi := prefixRange(key)
 		c.add(`(h.code = ? OR h.number = ? OR (h.code >= ? AND h.code < ?) OR h.id IN (SELECT ho.house_id FROM house_owners ho
 			JOIN owners o ON o.id = ho.owner_id WHERE ho.active AND ((o.name_key >= ? AND o.name_key < ?) OR o.name_py = ? OR o.name_initials = ? OR o.phone_tail = ?)))`,
@@ -322,7 +323,8 @@ func (f OwnerFilter) cond(scope []int64) *cond {
 		c.add("o.category = ?", f.Category)
 	}
 	if q := strings.TrimSpace(f.Q); q != "" {
-		key, py, ini := NameKeys(q)
+		key, py, _ := NameKeys(q)
+		ini := strings.ToLower(q) // typed initials, as in Search
 		klo, khi := prefixRange(key)
 		plo, phi := prefixRange(py)
 		c.add(`((o.name_key >= ? AND o.name_key < ?) OR (o.name_py >= ? AND o.name_py < ?) OR o.name_initials = ?
@@ -451,7 +453,8 @@ func listResidents(ctx context.Context, q db.Querier, scope []int64, f PeopleFil
 		c.add("r.kind = '租户' AND r.lease_end <> '' AND r.lease_end <= ?", addDays(30))
 	}
 	if s := strings.TrimSpace(f.Q); s != "" {
-		key, py, ini := NameKeys(s)
+		key, py, _ := NameKeys(s)
+		ini := strings.ToLower(s) // typed initials, as in Search
 		klo, khi := prefixRange(key)
 		plo, phi := prefixRange(py)
 		c.add(`((r.name_key >= ? AND r.name_key < ?) OR (r.name_py >= ? AND r.name_py < ?) OR r.name_initials = ? OR r.phone_tail = ? OR r.phone = ?)`,

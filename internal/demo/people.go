@@ -1,6 +1,7 @@
-// Package demo generates deterministic, realistic Chinese demo data
-// (names, phone numbers, ID numbers, car plates, ...). Every generator
-// takes a caller-seeded *rand.Rand so demo data sets are reproducible.
+// Package demo loads a realistic demo company (Seed, behind "wuye demo")
+// and generates the deterministic Chinese data it is made of (names, phone
+// numbers, ID numbers, car plates, ...). Every generator takes a
+// caller-seeded *rand.Rand so demo data sets are reproducible.
 package demo
 
 import (
@@ -214,44 +215,6 @@ func IDNumber(r *rand.Rand, birthYearFrom, birthYearTo int, male bool) string {
 	b.WriteByte(byte('0' + seq%10))
 	s := b.String()
 	return s + string(idCheckChar(s))
-}
-
-// validProvinces are the first two digits of valid administrative codes.
-var validProvinces = map[string]bool{
-	"11": true, "12": true, "13": true, "14": true, "15": true,
-	"21": true, "22": true, "23": true,
-	"31": true, "32": true, "33": true, "34": true, "35": true, "36": true, "37": true,
-	"41": true, "42": true, "43": true, "44": true, "45": true, "46": true,
-	"50": true, "51": true, "52": true, "53": true, "54": true,
-	"61": true, "62": true, "63": true, "64": true, "65": true,
-	"71": true, "81": true, "82": true,
-}
-
-// ValidIDNumber reports whether s is a well-formed 18-digit resident identity
-// card number: 17 digits followed by a digit or 'X' (lower-case 'x' is
-// accepted), a known province code, a real birth date between 1900-01-01 and
-// today, and a correct ISO 7064 MOD 11-2 check character.
-func ValidIDNumber(s string) bool {
-	if len(s) != 18 {
-		return false
-	}
-	for i := range 17 {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	if !validProvinces[s[:2]] {
-		return false
-	}
-	birth, err := time.Parse("20060102", s[6:14])
-	if err != nil || birth.Year() < 1900 || birth.After(time.Now()) {
-		return false
-	}
-	last := s[17]
-	if last == 'x' {
-		last = 'X'
-	}
-	return last == idCheckChar(s)
 }
 
 // plateRegions pairs province abbreviations with realistic city letters.

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"wuye/internal/archive"
 )
 
 func newRand(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)) }
@@ -17,7 +19,7 @@ func TestValidIDNumber(t *testing.T) {
 		want bool
 	}{
 		{"valid with X", "11010519491231002X", true},
-		{"valid with lower x", "11010519491231002x", true},
+		{"lower-case x (callers upper-case first)", "11010519491231002x", false},
 		{"bad checksum", "110105194912310021", false},
 		{"month 13", "110105194913310028", false},
 		{"feb 30", "110105194902300028", false},
@@ -27,12 +29,13 @@ func TestValidIDNumber(t *testing.T) {
 		{"letter in body", "1101051949123A002X", false},
 		{"X not last", "X10105194912310021", false},
 		{"unknown province", "99010519491231002X", false},
+		{"Taiwan residence permit", "830000199001010012", true},
 		{"future birth", "110105299912310021", false},
 		{"full-width digits", "１１０１０５１９４９１２３１００", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := ValidIDNumber(tt.id); got != tt.want {
+			if got := archive.ValidIDNumber(tt.id); got != tt.want {
 				t.Errorf("ValidIDNumber(%q) = %v, want %v", tt.id, got, tt.want)
 			}
 		})
@@ -44,7 +47,7 @@ func TestIDNumberGenerated(t *testing.T) {
 	for i := range 10000 {
 		male := i%2 == 0
 		id := IDNumber(r, 1940, 2010, male)
-		if !ValidIDNumber(id) {
+		if !archive.ValidIDNumber(id) {
 			t.Fatalf("generated invalid ID %q", id)
 		}
 		if y := id[6:10]; y < "1940" || y > "2010" {
@@ -73,7 +76,7 @@ func TestIDNumberYearRange(t *testing.T) {
 			for _, c := range id[6:10] {
 				y = y*10 + int(c-'0')
 			}
-			if y < lo || y > hi || !ValidIDNumber(id) {
+			if y < lo || y > hi || !archive.ValidIDNumber(id) {
 				t.Fatalf("IDNumber(%d,%d) = %q", tt.from, tt.to, id)
 			}
 		}
@@ -85,7 +88,8 @@ func TestAreaCodesCount(t *testing.T) {
 		t.Fatalf("only %d area codes", len(areaCodes))
 	}
 	for _, c := range areaCodes {
-		if len(c) != 6 || !validProvinces[c[:2]] {
+		id := c + "19800101123"
+		if id += string(idCheckChar(id)); len(c) != 6 || !archive.ValidIDNumber(id) {
 			t.Errorf("bad area code %q", c)
 		}
 	}

@@ -122,7 +122,7 @@ func (h *Handlers) logoutAll(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	clearCookie(w)
-	http.Redirect(w, r, "/login?flash="+url.QueryEscape("已在所有设备上退出"), http.StatusSeeOther)
+	web.Redirect(w, r, "/login", "已在所有设备上退出")
 	return nil
 }
 
@@ -146,7 +146,7 @@ func (h *Handlers) accountPassword(w http.ResponseWriter, r *http.Request) error
 		return h.t.Render(w, r, web.StatusOf(err), "account", &web.Page{Title: "我的账号", Data: u, Errors: errs.ByField(err)})
 	}
 	clearCookie(w)
-	http.Redirect(w, r, "/login?flash="+url.QueryEscape("密码已修改，请重新登录"), http.StatusSeeOther)
+	web.Redirect(w, r, "/login", "密码已修改，请重新登录")
 	return nil
 }
 
@@ -293,7 +293,7 @@ func (h *Handlers) userCreate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return h.formError(w, r, nil, in, err)
 	}
-	http.Redirect(w, r, "/admin/users?flash="+url.QueryEscape("已创建用户 "+u.Name), http.StatusSeeOther)
+	web.Redirect(w, r, "/admin/users", "已创建用户 "+u.Name)
 	return nil
 }
 
@@ -313,7 +313,7 @@ func (h *Handlers) userUpdate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return h.formError(w, r, cur, in, err)
 	}
-	http.Redirect(w, r, "/admin/users?flash="+url.QueryEscape("已保存 "+in.Name), http.StatusSeeOther)
+	web.Redirect(w, r, "/admin/users", "已保存 "+in.Name)
 	return nil
 }
 
@@ -330,7 +330,7 @@ func (h *Handlers) userDisable(disabled bool) web.HandlerFunc {
 		if disabled {
 			msg = "已停用并强制下线"
 		}
-		http.Redirect(w, r, "/admin/users?flash="+url.QueryEscape(msg), http.StatusSeeOther)
+		web.Redirect(w, r, "/admin/users", msg)
 		return nil
 	}
 }
@@ -342,12 +342,12 @@ func (h *Handlers) userPassword(w http.ResponseWriter, r *http.Request) error {
 	}
 	if err := h.S.SetPassword(r.Context(), UserOf(r.Context()), id, r.FormValue("password")); err != nil {
 		if e, ok := errs.As(err); ok {
-			http.Redirect(w, r, "/admin/users/"+r.PathValue("id")+"?flash="+url.QueryEscape("重置失败："+e.Message), http.StatusSeeOther)
+			web.Redirect(w, r, "/admin/users/"+r.PathValue("id"), "重置失败："+e.Message)
 			return nil
 		}
 		return err
 	}
-	http.Redirect(w, r, "/admin/users?flash="+url.QueryEscape("密码已重置，该用户需重新登录"), http.StatusSeeOther)
+	web.Redirect(w, r, "/admin/users", "密码已重置，该用户需重新登录")
 	return nil
 }
 

@@ -52,17 +52,31 @@ const (
 	PermIDNumberView    = "idnumber.view"    // see ID numbers unmasked
 	PermAuditRead       = "audit.read"       // the audit log page
 	PermUsersAdmin      = "users.admin"      // staff accounts
+	PermCalendarAdmin   = "calendar.admin"   // working-day calendar overrides
 	PermSignedIn        = "signed_in"        // any signed-in user
+
+	PermTicketRead     = "ticket.read"     // see tickets (dept_staff: their department's)
+	PermTicketCreate   = "ticket.create"   // register a ticket (首问)
+	PermTicketWork     = "ticket.work"     // start, reply, resolve, attach
+	PermTicketHandle   = "ticket.handle"   // dispatch, reopen, cancel
+	PermTicketCallback = "ticket.callback" // 回访
+	PermTicketJudge    = "ticket.judge"    // 有效投诉 and 重大投诉
+	PermSLAAdmin       = "sla.admin"       // edit SLA policies
+	PermKPIRead        = "kpi.read"        // KPIs, dashboard, monthly report
 )
 
 var rolePerms = map[Role][]string{
 	RoleDirector: {PermArchiveRead, PermArchiveWrite, PermArchiveTransfer, PermArchiveImport,
-		PermArchiveExport, PermIDNumberView, PermAuditRead},
-	RoleCSManager: {PermArchiveRead, PermArchiveWrite, PermArchiveTransfer, PermArchiveImport, PermArchiveExport},
-	RoleCSAgent:   {PermArchiveRead, PermArchiveWrite, PermArchiveExport},
-	RoleCashier:   {PermArchiveRead, PermArchiveExport},
-	RoleDeptStaff: {PermArchiveRead},
-	RoleAuditor:   {PermArchiveRead, PermArchiveExport, PermAuditRead},
+		PermArchiveExport, PermIDNumberView, PermAuditRead, PermCalendarAdmin,
+		PermTicketRead, PermTicketCreate, PermTicketWork, PermTicketHandle, PermTicketCallback, PermTicketJudge,
+		PermSLAAdmin, PermKPIRead},
+	RoleCSManager: {PermArchiveRead, PermArchiveWrite, PermArchiveTransfer, PermArchiveImport, PermArchiveExport,
+		PermTicketRead, PermTicketCreate, PermTicketWork, PermTicketHandle, PermTicketCallback, PermTicketJudge, PermKPIRead},
+	RoleCSAgent: {PermArchiveRead, PermArchiveWrite, PermArchiveExport,
+		PermTicketRead, PermTicketCreate, PermTicketWork, PermTicketHandle, PermTicketCallback},
+	RoleCashier:   {PermArchiveRead, PermArchiveExport, PermTicketRead, PermTicketCreate},
+	RoleDeptStaff: {PermArchiveRead, PermTicketRead, PermTicketCreate, PermTicketWork},
+	RoleAuditor:   {PermArchiveRead, PermArchiveExport, PermAuditRead, PermTicketRead, PermKPIRead},
 }
 
 // RoleHas reports whether role grants perm. Admin has every permission.

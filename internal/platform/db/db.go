@@ -103,7 +103,11 @@ type Querier interface {
 // Tx runs fn in one write transaction: commit if fn returns nil, roll back
 // otherwise. On SQLite the write lock is taken up front (BEGIN IMMEDIATE)
 // and writers queue on a Go channel, so a writer never sees SQLITE_BUSY.
+// In a context made by WithTx, fn runs in that transaction instead.
 func (d *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if tx, ok := ctx.Value(txKey{}).(*sql.Tx); ok {
+		return fn(tx)
+	}
 	if d.writer != nil {
 		select {
 		case d.writer <- struct{}{}:
@@ -126,6 +130,16 @@ func (d *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
+}
+
+type txKey struct{}
+
+// WithTx returns a context in which Tx joins tx instead of beginning a
+// transaction of its own, so that a bulk load made of many service calls
+// commits once, or not at all. Reads those calls make outside their
+// transaction function do not see the uncommitted work.
+func WithTx(ctx context.Context, tx *sql.Tx) context.Context {
+	return context.WithValue(ctx, txKey{}, tx)
 }
 
 // IsUniqueViolation reports whether err is a unique-constraint failure on
@@ -159,4 +173,17 @@ func In[T any](args []any, vals []T) (string, []any) {
 		fmt.Fprintf(&b, "$%d", len(args))
 	}
 	return b.String(), args
+}
+
+// TryJobLock takes a transaction-scoped lock for a background job, so that
+// of several app servers only one runs the job at a time. On PostgreSQL it
+// is an advisory lock released at commit; on SQLite the write transaction
+// already excludes everyone else.
+func (d *DB) TryJobLock(ctx context.Context, tx *sql.Tx, key int64) (bool, error) {
+	if d.Dialect != Postgres {
+		return true, nil
+	}
+	var ok bool
+	err := tx.QueryRowContext(ctx, `SELECT pg_try_advisory_xact_lock($1)`, key).Scan(&ok)
+	return ok, err
 }

@@ -51,3 +51,31 @@ func CheckCSRF(r *http.Request) error {
 }
 
 func urlQueryEscape(s string) string { return url.QueryEscape(s) }
+
+// Flash messages travel in a short-lived cookie, not the URL, so nobody
+// can send a link that shows an arbitrary message in the page.
+const flashCookie = "wuye_flash"
+
+// Redirect answers a form post with 303 to path and a flash message for
+// the next page.
+func Redirect(w http.ResponseWriter, r *http.Request, path, flash string) {
+	if flash != "" {
+		http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: url.QueryEscape(flash), Path: "/", MaxAge: 60,
+			HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
+	}
+	http.Redirect(w, r, path, http.StatusSeeOther)
+}
+
+// takeFlash reads and clears the flash cookie.
+func takeFlash(w http.ResponseWriter, r *http.Request) string {
+	c, err := r.Cookie(flashCookie)
+	if err != nil || c.Value == "" {
+		return ""
+	}
+	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true})
+	v, err := url.QueryUnescape(c.Value)
+	if err != nil {
+		return ""
+	}
+	return v
+}

@@ -203,14 +203,14 @@ func fill(w http.ResponseWriter, r *http.Request, p *Page) {
 		p.Errors = map[string]string{}
 	}
 	if p.Flash == "" {
-		p.Flash = r.URL.Query().Get("flash")
+		p.Flash = takeFlash(w, r)
 	}
 }
 
 var errorPage = ParseTemplates(emptyFS{}, nil)
 
 func renderError(w http.ResponseWriter, r *http.Request, status int, msg string) {
-	p := &Page{Title: http.StatusText(status), Data: map[string]any{"Status": status, "Message": msg}}
+	p := &Page{Title: statusTitle(status), Data: map[string]any{"Status": status, "Message": msg}}
 	fill(w, r, p)
 	var buf bytes.Buffer
 	if err := errorPage.base().ExecuteTemplate(&buf, "error", p); err != nil {
@@ -233,3 +233,25 @@ func (t *Templates) base() *template.Template {
 type emptyFS struct{}
 
 func (emptyFS) Open(string) (fs.File, error) { return nil, fs.ErrNotExist }
+
+// statusTitle is the error page's heading in the user's language.
+func statusTitle(status int) string {
+	switch status {
+	case http.StatusForbidden:
+		return "无权访问"
+	case http.StatusNotFound:
+		return "页面或记录不存在"
+	case http.StatusUnprocessableEntity, http.StatusBadRequest:
+		return "输入有误"
+	case http.StatusConflict:
+		return "操作冲突"
+	case http.StatusTooManyRequests:
+		return "操作过于频繁"
+	case http.StatusUnauthorized:
+		return "请先登录"
+	}
+	if status >= 500 {
+		return "系统出错"
+	}
+	return http.StatusText(status)
+}

@@ -5,15 +5,18 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
+	"mime"
 	"net/http"
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"wuye/internal/platform/errs"
 )
@@ -72,6 +75,10 @@ func (rt *Router) Handle(pattern, perm string, h HandlerFunc) {
 			if r2 != nil {
 				r = r2
 			}
+		}
+		if err := checkText(r); err != nil {
+			rt.Error(w, r, err)
+			return
 		}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead && !IsAPI(r) {
 			if err := CheckCSRF(r); err != nil {
@@ -160,8 +167,12 @@ func WriteJSON(w http.ResponseWriter, status int, v any) error {
 // DecodeJSON reads a JSON object body into dst. Malformed JSON or a value
 // of the wrong type is an invalid error naming the field.
 func DecodeJSON(r *http.Request, dst any) error {
-	body := http.MaxBytesReader(nil, r.Body, 1<<20)
-	dec := json.NewDecoder(body)
+	raw, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, 1<<20))
+	if err == nil && bytes.Contains(raw, []byte(`\u0000`)) {
+		// PostgreSQL cannot store a NUL character in text.
+		return errs.Invalid("", "请求中含有无效字符（\\u0000）")
+	}
+	dec := json.NewDecoder(io.MultiReader(bytes.NewReader(raw), errReader{err}))
 	if err := dec.Decode(dst); err != nil {
 		var te *json.UnmarshalTypeError
 		var fe *FieldError
@@ -178,6 +189,41 @@ func DecodeJSON(r *http.Request, dst any) error {
 				return errs.Invalid("", "请求体过大")
 			}
 			return errs.Invalid("", "请求体不是有效的 JSON：%v", err)
+		}
+	}
+	return nil
+}
+
+// errReader replays a read error (such as a body over the limit) after
+// the bytes read before it.
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) {
+	if e.err == nil {
+		return 0, io.EOF
+	}
+	return 0, e.err
+}
+
+// checkText rejects query and form values that are not UTF-8 or hold a
+// NUL character: PostgreSQL refuses to compare or store them, which
+// would otherwise surface as a 500.
+func checkText(r *http.Request) error {
+	var err error
+	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct == "multipart/form-data" {
+		// Parsed as FormValue would, so the fields stay readable.
+		err = r.ParseMultipartForm(32 << 20)
+	} else {
+		err = r.ParseForm()
+	}
+	if err != nil {
+		return errs.Invalid("", "请求参数格式不正确")
+	}
+	for k, vs := range r.Form {
+		for _, v := range append(vs, k) {
+			if !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
+				return errs.Invalid(k, "%s 含有无效字符", k)
+			}
 		}
 	}
 	return nil

@@ -1,0 +1,108 @@
+package ticket
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"wuye/internal/platform/auth"
+	"wuye/internal/platform/errs"
+)
+
+// Rate is one KPI: numerator over denominator. Value is nil when the
+// denominator is empty — "no data" is neither 0% nor 100%.
+type Rate struct {
+	Num   int      `json:"numerator"`
+	Den   int      `json:"denominator"`
+	Value *float64 `json:"value"`
+}
+
+func rate(num, den int) Rate {
+	r := Rate{Num: num, Den: den}
+	if den > 0 {
+		v := float64(num) / float64(den)
+		r.Value = &v
+	}
+	return r
+}
+
+// Percent renders the rate as "92.3%" or "—".
+func (r Rate) Percent() string {
+	if r.Value == nil {
+		return "—"
+	}
+	return fmt.Sprintf("%.1f%%", float64(r.Num*1000/r.Den)/10)
+}
+
+// KPI is the department's six rates for tickets received in [From, To).
+type KPI struct {
+	CommunityID                int64     `json:"community_id,omitempty"`
+	From                       time.Time `json:"from"`
+	To                         time.Time `json:"to"`
+	Tickets                    int       `json:"tickets"`
+	RepairOnTimeRate           Rate      `json:"repair_on_time_rate"`
+	ReworkRate                 Rate      `json:"rework_rate"`
+	CallbackRate               Rate      `json:"callback_rate"`
+	CallbackSatisfactionRate   Rate      `json:"callback_satisfaction_rate"`
+	ValidComplaintHandlingRate Rate      `json:"valid_complaint_handling_rate"`
+	ComplaintOnTimeRate        Rate      `json:"complaint_on_time_rate"`
+}
+
+// Rates lists the six rates with their Chinese names, in the manual's
+// order, for pages and reports.
+func (k *KPI) Rates() []struct {
+	Key, Label string
+	R          Rate
+} {
+	return []struct {
+		Key, Label string
+		R          Rate
+	}{
+		{"repair_on_time_rate", "零修急修及时率", k.RepairOnTimeRate},
+		{"rework_rate", "返修率", k.ReworkRate},
+		{"callback_rate", "回访率", k.CallbackRate},
+		{"callback_satisfaction_rate", "回访满意率", k.CallbackSatisfactionRate},
+		{"valid_complaint_handling_rate", "有效投诉处理率", k.ValidComplaintHandlingRate},
+		{"complaint_on_time_rate", "投诉处理及时率", k.ComplaintOnTimeRate},
+	}
+}
+
+// KPI computes the rates in one pass over the period's tickets, within
+// the caller's scope.
+func (s *Service) KPI(ctx context.Context, by *auth.User, communityID int64, from, to time.Time) (*KPI, error) {
+	if !to.After(from) {
+		return nil, errs.Invalid("to", "结束日期须晚于开始日期")
+	}
+	if communityID > 0 && !by.Sees(communityID) {
+		return nil, errs.Forbidden("该小区不在您管辖范围内")
+	}
+	f := Filter{CommunityID: communityID, From: from, To: to}
+	scopeFilter(by, &f)
+	c := f.cond(s.Now())
+	var n [12]int
+	err := s.DB.QueryRowContext(ctx, `SELECT count(*),
+		COALESCE(SUM(CASE WHEN t.kind = 'repair' AND t.first_resolved_at IS NOT NULL AND t.first_resolved_at <= t.resolve_due_at THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN t.kind = 'repair' AND t.first_resolved_at IS NOT NULL THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN t.kind = 'repair' AND t.first_resolved_at IS NOT NULL AND t.reopen_count > 0 THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN t.callback_at IS NOT NULL AND t.first_resolved_at IS NOT NULL THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN t.first_resolved_at IS NOT NULL THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN t.callback_at IS NOT NULL AND t.callback_result IN ('satisfied','basically_satisfied') THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN t.callback_at IS NOT NULL THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN t.kind = 'complaint' AND t.valid AND t.status = 'closed' THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN t.kind = 'complaint' AND t.valid THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN t.kind = 'complaint' AND t.first_response_at IS NOT NULL AND t.first_response_at <= t.respond_due_at THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN t.kind = 'complaint' THEN 1 ELSE 0 END), 0)
+		FROM tickets t`+c.where(), c.args...).
+		Scan(&n[0], &n[1], &n[2], &n[3], &n[4], &n[5], &n[6], &n[7], &n[8], &n[9], &n[10], &n[11])
+	if err != nil {
+		return nil, fmt.Errorf("kpi: %w", err)
+	}
+	return &KPI{CommunityID: communityID, From: from, To: to, Tickets: n[0],
+		RepairOnTimeRate:           rate(n[1], n[2]),
+		ReworkRate:                 rate(n[3], n[2]),
+		CallbackRate:               rate(n[4], n[5]),
+		CallbackSatisfactionRate:   rate(n[6], n[7]),
+		ValidComplaintHandlingRate: rate(n[8], n[9]),
+		ComplaintOnTimeRate:        rate(n[10], n[11]),
+	}, nil
+}
