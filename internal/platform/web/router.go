@@ -210,16 +210,23 @@ func (e errReader) Read([]byte) (int, error) {
 // would otherwise surface as a 500.
 func checkText(r *http.Request) error {
 	var err error
-	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct == "multipart/form-data" {
+	values := r.URL.Query()
+	switch ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); {
+	case ct == "multipart/form-data":
 		// Parsed as FormValue would, so the fields stay readable.
 		err = r.ParseMultipartForm(32 << 20)
-	} else {
+		values = r.Form
+	case IsAPI(r):
+		// An API body is JSON whatever its Content-Type says (curl -d
+		// sends form-urlencoded); DecodeJSON checks it.
+	default:
 		err = r.ParseForm()
+		values = r.Form
 	}
 	if err != nil {
 		return errs.Invalid("", "请求参数格式不正确")
 	}
-	for k, vs := range r.Form {
+	for k, vs := range values {
 		for _, v := range append(vs, k) {
 			if !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
 				return errs.Invalid(k, "%s 含有无效字符", k)

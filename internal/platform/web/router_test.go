@@ -403,3 +403,23 @@ func TestMultipartFormKeepsItsFields(t *testing.T) {
 		t.Errorf("upload form with a NUL: %d, want 422", got)
 	}
 }
+
+// An API client that sends JSON with curl's default form Content-Type
+// must still be understood.
+func TestAPIBodyIsJSONWhateverTheContentType(t *testing.T) {
+	rt := NewRouter(nil, nil)
+	rt.Handle("POST /api/v1/echo", "", func(w http.ResponseWriter, r *http.Request) error {
+		var in struct{ Login string }
+		if err := DecodeJSON(r, &in); err != nil {
+			return err
+		}
+		return WriteJSON(w, http.StatusOK, in)
+	})
+	req := httptest.NewRequest("POST", "/api/v1/echo", strings.NewReader(`{"login":"agent"}`))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	rec := httptest.NewRecorder()
+	rt.ServeHTTP(rec, req)
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `"Login":"agent"`) {
+		t.Fatalf("form-typed JSON body: %d %s", rec.Code, rec.Body.String())
+	}
+}
