@@ -90,6 +90,12 @@ func fill(path string, m map[string]string) (string, bool, error) {
 			segs[i] = ""
 			continue
 		}
+		if name == "aid" {
+			// An attachment is reached through its ticket ({id}), which
+			// carries the scope; the matrix has no file to upload.
+			segs[i] = "1"
+			continue
+		}
 		entity := name
 		if name == "id" && i > 0 {
 			entity = segs[i-1]

@@ -19,6 +19,7 @@ type Handlers struct {
 func (h *Handlers) Routes(rt *web.Router) {
 	h.apiRoutes(rt)
 	h.pageRoutes(rt)
+	h.attachRoutes(rt)
 }
 
 func (h *Handlers) apiRoutes(rt *web.Router) {

@@ -124,6 +124,7 @@ type ticketView struct {
 	T           *Ticket
 	Community   string
 	Assignees   []Assignee
+	Files       []Attachment
 	Departments []string
 	Results     []string
 	Now         time.Time
@@ -137,6 +138,9 @@ type ticketView struct {
 // Can reports whether the form of action is offered: the ticket's status
 // allows it and the user has its permission.
 func (v *ticketView) Can(action string) bool {
+	if action == "attach" {
+		return v.user.Can(auth.PermTicketWork) && v.T.Status != StatusCancelled
+	}
 	if !v.user.Can(actionPerm[action]) || !slices.Contains(allowedFrom[action], v.T.Status) {
 		return false
 	}
@@ -202,6 +206,9 @@ func (p *pages) renderTicket(w http.ResponseWriter, r *http.Request, id int64, s
 	v.T, v.user, v.Now = t, u, p.S.Now()
 	v.Community = p.S.CommunityName(r.Context(), t.CommunityID)
 	v.Departments, v.Results = Departments, CallbackResults
+	if v.Files, err = p.S.Attachments(r.Context(), u, id); err != nil {
+		return err
+	}
 	if v.Can("dispatch") {
 		if v.Assignees, err = p.S.Assignees(r.Context(), u, t.CommunityID); err != nil {
 			return err
