@@ -77,7 +77,7 @@ func New(d *db.DB, log *slog.Logger) *App {
 			return auth.UserOf(ctx).Can(auth.PermIDNumberView)
 		}}).Routes(rt)
 	(&workday.Handlers{C: a.Workdays}).Routes(rt)
-	(&archive.Handlers{S: a.Archive}).Routes(rt)
+	(&archive.Handlers{S: a.Archive, More: []archive.Searcher{a.Tickets.Search}}).Routes(rt)
 	(&ticket.Handlers{S: a.Tickets}).Routes(rt)
 	a.homeRoutes(rt)
 	// Anything else is a 404 in the caller's language: the JSON envelope

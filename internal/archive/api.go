@@ -542,7 +542,7 @@ func (h *Handlers) apiVehicleSave(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (h *Handlers) apiSearch(w http.ResponseWriter, r *http.Request) error {
-	hits, err := h.S.Search(r.Context(), user(r), r.URL.Query().Get("q"))
+	hits, err := h.search(r, r.URL.Query().Get("q"))
 	if err != nil {
 		return err
 	}

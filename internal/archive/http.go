@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"context"
 	"embed"
 	"html/template"
 	"net/http"
@@ -16,7 +17,29 @@ var templateFS embed.FS
 // Handlers serve the archive's pages and API.
 type Handlers struct {
 	S *Service
-	t *web.Templates
+	// More are the other modules' searchers (tickets by number …), so
+	// that the one box in the header finds everything.
+	More []Searcher
+	t    *web.Templates
+}
+
+// Searcher finds a module's records for the one-box search.
+type Searcher func(ctx context.Context, by *auth.User, q string) ([]Hit, error)
+
+// search runs the archive search and every other module's.
+func (h *Handlers) search(r *http.Request, q string) ([]Hit, error) {
+	hits, err := h.S.Search(r.Context(), user(r), q)
+	if err != nil {
+		return nil, err
+	}
+	for _, more := range h.More {
+		extra, err := more(r.Context(), user(r), q)
+		if err != nil {
+			return nil, err
+		}
+		hits = append(extra, hits...)
+	}
+	return hits, nil
 }
 
 // Routes registers every archive route.

@@ -295,7 +295,7 @@ func (h *Handlers) vehicleSave(w http.ResponseWriter, r *http.Request) error {
 
 func (h *Handlers) searchPage(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query().Get("q")
-	hits, err := h.S.Search(r.Context(), user(r), q)
+	hits, err := h.search(r, q)
 	if err != nil {
 		return err
 	}

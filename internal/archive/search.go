@@ -21,7 +21,7 @@ type Hit struct {
 
 // KindLabel is the kind's Chinese name.
 func (h Hit) KindLabel() string {
-	return map[string]string{"house": "房屋", "owner": "业主", "resident": "住户", "vehicle": "车辆"}[h.Kind]
+	return map[string]string{"house": "房屋", "owner": "业主", "resident": "住户", "vehicle": "车辆", "ticket": "工单"}[h.Kind]
 }
 
 const perKind = 10
