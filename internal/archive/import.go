@@ -327,7 +327,11 @@ func (f *importFile) owner(n int, c [icCount]string, communityID int64) *fileOwn
 	if strings.Contains(id, "*") {
 		masked, id = id, ""
 	}
-	key := "np:" + strings.TrimSpace(c[icName]) + "\x00" + normPhone(c[icPhone])
+	phone := c[icPhone] // trimmed by the reader; normPhone only changes these
+	if strings.ContainsAny(phone, " +—") {
+		phone = normPhone(phone)
+	}
+	key := "np:" + strings.TrimSpace(c[icName]) + "\x00" + phone
 	if id != "" {
 		key = "id:" + id
 	}
@@ -439,7 +443,7 @@ func (s *Service) ImportHouses(ctx context.Context, by *auth.User, communityID i
 		return nil, err
 	}
 	f := readImport(r, communityID)
-	rep := &ImportReport{Rows: f.rows}
+	rep := &ImportReport{Rows: f.rows, Errors: []excel.RowError{}}
 	if len(f.errs) > 0 {
 		rep.setErrors(f.errs)
 		return rep, errImport(rep)
