@@ -303,10 +303,12 @@ func validPerson(f *errs.Fields, name, phone *string, required bool) {
 	}
 }
 
+var phoneClean = strings.NewReplacer(" ", "", "—", "-")
+
 func normPhone(s string) string {
 	s = strings.TrimSpace(s)
 	s = strings.TrimPrefix(s, "+86")
-	return strings.NewReplacer(" ", "", "—", "-").Replace(strings.TrimSpace(s))
+	return phoneClean.Replace(strings.TrimSpace(s))
 }
 
 func (in *OwnerInput) validate() error {
@@ -492,8 +494,10 @@ var plateRe = regexp.MustCompile(`^[\p{Han}][A-Z][A-Z0-9]{4,6}[\p{Han}]?$`)
 
 // NormPlate upper-cases a plate and drops spaces, dots and dashes.
 func NormPlate(s string) string {
-	return strings.ToUpper(strings.NewReplacer(" ", "", "·", "", ".", "", "-", "", "•", "").Replace(strings.TrimSpace(s)))
+	return strings.ToUpper(plateClean.Replace(strings.TrimSpace(s)))
 }
+
+var plateClean = strings.NewReplacer(" ", "", "·", "", ".", "", "-", "", "•", "")
 
 func (in *VehicleInput) validate() error {
 	var f errs.Fields

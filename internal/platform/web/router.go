@@ -76,6 +76,10 @@ func (rt *Router) Handle(pattern, perm string, h HandlerFunc) {
 				r = r2
 			}
 		}
+		if r.Body != nil {
+			// No request is larger than an upload (Excel import ≤ 20 MB).
+			r.Body = http.MaxBytesReader(w, r.Body, MaxBody)
+		}
 		if err := checkText(r); err != nil {
 			rt.Error(w, r, err)
 			return
@@ -108,6 +112,9 @@ func (rt *Router) Routes() []Route {
 }
 
 func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) { rt.mux.ServeHTTP(w, r) }
+
+// MaxBody is the largest request body accepted.
+const MaxBody = 32 << 20
 
 // IsAPI reports whether r is a JSON API request.
 func IsAPI(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api/") }
