@@ -15,9 +15,9 @@ func (s *Service) Cards(ctx context.Context, by *auth.User) ([]web.Card, error) 
 	scope := Scope(by)
 	total := func(table, alias string, extra string) (int, error) {
 		c := &cond{}
-		c.scope(alias+".community_id", scope)
+		c.Scope(alias+".community_id", scope)
 		if extra != "" {
-			c.add(extra)
+			c.Add(extra)
 		}
 		return count(ctx, s.DB, table+" "+alias, c)
 	}
@@ -36,8 +36,8 @@ func (s *Service) Cards(ctx context.Context, by *auth.User) ([]web.Card, error) 
 	}
 	statusCard := web.Card{Title: "房屋状态"}
 	c := &cond{}
-	c.scope("h.community_id", scope)
-	rows, err := s.DB.QueryContext(ctx, `SELECT h.status, count(*) FROM houses h`+c.where()+` GROUP BY h.status`, c.args...)
+	c.Scope("h.community_id", scope)
+	rows, err := s.DB.QueryContext(ctx, `SELECT h.status, count(*) FROM houses h`+c.SQL()+` GROUP BY h.status`, c.Args...)
 	if err != nil {
 		return nil, err
 	}
@@ -57,8 +57,8 @@ func (s *Service) Cards(ctx context.Context, by *auth.User) ([]web.Card, error) 
 	// Tenants whose lease ends within 30 days: the 客服 calls them.
 	leaseCard := web.Card{Title: "租约提醒"}
 	lc := &cond{}
-	lc.scope("r.community_id", scope)
-	lc.add("r.kind = '租户' AND NOT r.moved_out AND r.lease_end <> '' AND r.lease_end <= ?", addDays(30))
+	lc.Scope("r.community_id", scope)
+	lc.Add("r.kind = '租户' AND NOT r.moved_out AND r.lease_end <> '' AND r.lease_end <= ?", addDays(30))
 	n, err := count(ctx, s.DB, "residents r", lc)
 	if err != nil {
 		return nil, err

@@ -23,10 +23,14 @@ func (h *Handlers) excelRoutes(rt *web.Router) {
 	rt.Handle("POST /api/v1/houses/import", auth.PermArchiveImport, h.apiImport)
 
 	for _, prefix := range []string{"", "/api/v1"} {
-		rt.Handle("GET "+prefix+"/houses/export.xlsx", auth.PermArchiveExport, h.exportHouses)
-		rt.Handle("GET "+prefix+"/owners/export.xlsx", auth.PermArchiveExport, h.exportOwners)
-		rt.Handle("GET "+prefix+"/residents/export.xlsx", auth.PermArchiveExport, h.exportResidents)
-		rt.Handle("GET "+prefix+"/vehicles/export.xlsx", auth.PermArchiveExport, h.exportVehicles)
+		rt.Handle("GET "+prefix+"/houses/export.xlsx", auth.PermArchiveExport, exportRoute(h, HouseFilterOf,
+			func(f HouseFilter) int64 { return f.CommunityID }, h.S.ExportHouses, "房屋档案", "houses"))
+		rt.Handle("GET "+prefix+"/owners/export.xlsx", auth.PermArchiveExport, exportRoute(h, OwnerFilterOf,
+			func(f OwnerFilter) int64 { return f.CommunityID }, h.S.ExportOwners, "业主档案", "owners"))
+		rt.Handle("GET "+prefix+"/residents/export.xlsx", auth.PermArchiveExport, exportRoute(h, PeopleFilterOf,
+			func(f PeopleFilter) int64 { return f.CommunityID }, h.S.ExportResidents, "住户档案", "residents"))
+		rt.Handle("GET "+prefix+"/vehicles/export.xlsx", auth.PermArchiveExport, exportRoute(h, PeopleFilterOf,
+			func(f PeopleFilter) int64 { return f.CommunityID }, h.S.ExportVehicles, "车辆档案", "vehicles"))
 	}
 }
 
@@ -328,54 +332,20 @@ func (s *Service) ExportVehicles(ctx context.Context, by *auth.User, f PeopleFil
 	}
 }
 
-func (h *Handlers) exportHouses(w http.ResponseWriter, r *http.Request) error {
-	f, err := HouseFilterOf(r)
-	if err != nil {
-		return err
+// exportRoute answers a list's 导出Excel: the same filters as the list,
+// every matching row.
+func exportRoute[F any](h *Handlers, filterOf func(*http.Request) (F, error), community func(F) int64,
+	export func(context.Context, *auth.User, F) (*excel.Writer, error), title, ascii string) web.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		f, err := filterOf(r)
+		if err != nil {
+			return err
+		}
+		wb, err := export(r.Context(), user(r), f)
+		if err != nil {
+			return err
+		}
+		name, asciiName := h.S.exportName(r.Context(), user(r), community(f), title, ascii)
+		return excel.Send(w, wb, name, asciiName)
 	}
-	wb, err := h.S.ExportHouses(r.Context(), user(r), f)
-	if err != nil {
-		return err
-	}
-	name, ascii := h.S.exportName(r.Context(), user(r), f.CommunityID, "房屋档案", "houses")
-	return excel.Send(w, wb, name, ascii)
-}
-
-func (h *Handlers) exportOwners(w http.ResponseWriter, r *http.Request) error {
-	f, err := OwnerFilterOf(r)
-	if err != nil {
-		return err
-	}
-	wb, err := h.S.ExportOwners(r.Context(), user(r), f)
-	if err != nil {
-		return err
-	}
-	name, ascii := h.S.exportName(r.Context(), user(r), f.CommunityID, "业主档案", "owners")
-	return excel.Send(w, wb, name, ascii)
-}
-
-func (h *Handlers) exportResidents(w http.ResponseWriter, r *http.Request) error {
-	f, err := PeopleFilterOf(r)
-	if err != nil {
-		return err
-	}
-	wb, err := h.S.ExportResidents(r.Context(), user(r), f)
-	if err != nil {
-		return err
-	}
-	name, ascii := h.S.exportName(r.Context(), user(r), f.CommunityID, "住户档案", "residents")
-	return excel.Send(w, wb, name, ascii)
-}
-
-func (h *Handlers) exportVehicles(w http.ResponseWriter, r *http.Request) error {
-	f, err := PeopleFilterOf(r)
-	if err != nil {
-		return err
-	}
-	wb, err := h.S.ExportVehicles(r.Context(), user(r), f)
-	if err != nil {
-		return err
-	}
-	name, ascii := h.S.exportName(r.Context(), user(r), f.CommunityID, "车辆档案", "vehicles")
-	return excel.Send(w, wb, name, ascii)
 }

@@ -61,14 +61,14 @@ func (s *Service) Search(ctx context.Context, by *auth.User, q string) ([]Hit, e
 	hits := []Hit{}
 	// run executes query, in which every %[1]s is the scope condition.
 	run := func(query string, args []any, kind, url string) error {
-		c := &cond{args: args}
+		c := &cond{Args: args}
 		col := "+" + map[string]string{"house": "h", "owner": "o", "resident": "r", "vehicle": "v"}[kind] + ".community_id"
-		c.scope(col, scope)
+		c.Scope(col, scope)
 		where := ""
-		if len(c.parts) > 0 {
-			where = " AND " + strings.Join(c.parts, " AND ")
+		if len(c.Parts) > 0 {
+			where = " AND " + strings.Join(c.Parts, " AND ")
 		}
-		rows, err := s.DB.QueryContext(ctx, fmt.Sprintf(query, where)+fmt.Sprintf(" LIMIT %d", perKind), c.args...)
+		rows, err := s.DB.QueryContext(ctx, fmt.Sprintf(query, where)+fmt.Sprintf(" LIMIT %d", perKind), c.Args...)
 		if err != nil {
 			return fmt.Errorf("search %s: %w", kind, err)
 		}

@@ -21,50 +21,12 @@ func notFound(err error, what string) error {
 	return err
 }
 
-// cond builds a WHERE clause with numbered placeholders.
-type cond struct {
-	parts []string
-	args  []any
-}
-
-func (c *cond) add(expr string, v ...any) {
-	for _, a := range v {
-		c.args = append(c.args, a)
-		expr = strings.Replace(expr, "?", fmt.Sprintf("$%d", len(c.args)), 1)
-	}
-	c.parts = append(c.parts, expr)
-}
-
-// scope limits col to the given communities; nil means all.
-func (c *cond) scope(col string, ids []int64) {
-	if ids == nil {
-		return
-	}
-	if len(ids) == 0 {
-		c.parts = append(c.parts, "1=0")
-		return
-	}
-	var in string
-	in, c.args = db.In(c.args, ids)
-	c.parts = append(c.parts, col+" IN ("+in+")")
-}
-
-func (c *cond) where() string {
-	if len(c.parts) == 0 {
-		return ""
-	}
-	return " WHERE " + strings.Join(c.parts, " AND ")
-}
-
-// page appends LIMIT/OFFSET placeholders.
-func (c *cond) page(limit, offset int) string {
-	c.args = append(c.args, limit, offset)
-	return fmt.Sprintf(" LIMIT $%d OFFSET $%d", len(c.args)-1, len(c.args))
-}
+// cond is the shared WHERE builder.
+type cond = db.Where
 
 func count(ctx context.Context, q db.Querier, from string, c *cond) (int, error) {
 	var n int
-	err := q.QueryRowContext(ctx, "SELECT count(*) FROM "+from+c.where(), c.args...).Scan(&n)
+	err := q.QueryRowContext(ctx, "SELECT count(*) FROM "+from+c.SQL(), c.Args...).Scan(&n)
 	return n, err
 }
 
@@ -86,8 +48,8 @@ func getCommunity(ctx context.Context, q db.Querier, id int64) (*Community, erro
 
 func listCommunities(ctx context.Context, q db.Querier, scope []int64) ([]*Community, error) {
 	var c cond
-	c.scope("id", scope)
-	rows, err := q.QueryContext(ctx, `SELECT `+communityCols+` FROM communities`+c.where()+` ORDER BY id`, c.args...)
+	c.Scope("id", scope)
+	rows, err := q.QueryContext(ctx, `SELECT `+communityCols+` FROM communities`+c.SQL()+` ORDER BY id`, c.Args...)
 	if err != nil {
 		return nil, err
 	}
@@ -203,28 +165,28 @@ type HouseFilter struct {
 
 func (f HouseFilter) cond(scope []int64) *cond {
 	c := &cond{}
-	c.scope("h.community_id", scope)
+	c.Scope("h.community_id", scope)
 	if f.CommunityID > 0 {
-		c.add("h.community_id = ?", f.CommunityID)
+		c.Add("h.community_id = ?", f.CommunityID)
 	}
 	if f.BuildingID > 0 {
-		c.add("h.building_id = ?", f.BuildingID)
+		c.Add("h.building_id = ?", f.BuildingID)
 	}
 	if f.UnitID > 0 {
-		c.add("h.unit_id = ?", f.UnitID)
+		c.Add("h.unit_id = ?", f.UnitID)
 	}
 	if f.Status != "" {
-		c.add("h.status = ?", f.Status)
+		c.Add("h.status = ?", f.Status)
 	}
 	if f.Use != "" {
-		c.add("h.house_use = ?", f.Use)
+		c.Add("h.house_use = ?", f.Use)
 	}
 	if q := strings.TrimSpace(f.Q); q != "" {
 		lo, hi := prefixRange(q)
 		key, py, _ := NameKeys(q)
 		ini := strings.ToLower(q) // initials are typed, "zs"; a name's own initials would match every 赵四 for 张三
 		klo, khi := prefixRange(key)
-		c.add(`(h.code = ? OR h.number = ? OR (h.code >= ? AND h.code < ?) OR h.id IN (SELECT ho.house_id FROM house_owners ho
+		c.Add(`(h.code = ? OR h.number = ? OR (h.code >= ? AND h.code < ?) OR h.id IN (SELECT ho.house_id FROM house_owners ho
 			JOIN owners o ON o.id = ho.owner_id WHERE ho.active AND ((o.name_key >= ? AND o.name_key < ?) OR o.name_py = ? OR o.name_initials = ? OR o.phone_tail = ?)))`,
 			q, q, lo, hi, klo, khi, py, ini, q)
 	}
@@ -240,8 +202,8 @@ func listHouses(ctx context.Context, q db.Querier, scope []int64, f HouseFilter)
 	if f.Limit <= 0 {
 		f.Limit = 50
 	}
-	rows, err := q.QueryContext(ctx, `SELECT `+houseCols+` FROM houses h`+c.where()+
-		` ORDER BY h.community_id, h.code`+c.page(f.Limit, f.Offset), c.args...)
+	rows, err := q.QueryContext(ctx, `SELECT `+houseCols+` FROM houses h`+c.SQL()+
+		` ORDER BY h.community_id, h.code`+c.Page(f.Limit, f.Offset), c.Args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list houses: %w", err)
 	}
@@ -315,19 +277,19 @@ type OwnerFilter struct {
 
 func (f OwnerFilter) cond(scope []int64) *cond {
 	c := &cond{}
-	c.scope("o.community_id", scope)
+	c.Scope("o.community_id", scope)
 	if f.CommunityID > 0 {
-		c.add("o.community_id = ?", f.CommunityID)
+		c.Add("o.community_id = ?", f.CommunityID)
 	}
 	if f.Category != "" {
-		c.add("o.category = ?", f.Category)
+		c.Add("o.category = ?", f.Category)
 	}
 	if q := strings.TrimSpace(f.Q); q != "" {
 		key, py, _ := NameKeys(q)
 		ini := strings.ToLower(q) // typed initials, as in Search
 		klo, khi := prefixRange(key)
 		plo, phi := prefixRange(py)
-		c.add(`((o.name_key >= ? AND o.name_key < ?) OR (o.name_py >= ? AND o.name_py < ?) OR o.name_initials = ?
+		c.Add(`((o.name_key >= ? AND o.name_key < ?) OR (o.name_py >= ? AND o.name_py < ?) OR o.name_initials = ?
 			OR o.phone_tail = ? OR o.phone2_tail = ? OR o.phone = ?)`, klo, khi, plo, phi, ini, q, q, q)
 	}
 	return c
@@ -342,7 +304,7 @@ func listOwners(ctx context.Context, q db.Querier, scope []int64, f OwnerFilter)
 	if f.Limit <= 0 {
 		f.Limit = 50
 	}
-	rows, err := q.QueryContext(ctx, `SELECT `+ownerCols+` FROM owners o`+c.where()+` ORDER BY o.id`+c.page(f.Limit, f.Offset), c.args...)
+	rows, err := q.QueryContext(ctx, `SELECT `+ownerCols+` FROM owners o`+c.SQL()+` ORDER BY o.id`+c.Page(f.Limit, f.Offset), c.Args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list owners: %w", err)
 	}
@@ -436,28 +398,28 @@ type PeopleFilter struct {
 
 func listResidents(ctx context.Context, q db.Querier, scope []int64, f PeopleFilter) ([]*Resident, int, error) {
 	c := &cond{}
-	c.scope("r.community_id", scope)
+	c.Scope("r.community_id", scope)
 	if f.CommunityID > 0 {
-		c.add("r.community_id = ?", f.CommunityID)
+		c.Add("r.community_id = ?", f.CommunityID)
 	}
 	if f.HouseID > 0 {
-		c.add("r.house_id = ?", f.HouseID)
+		c.Add("r.house_id = ?", f.HouseID)
 	}
 	if f.Kind != "" {
-		c.add("r.kind = ?", f.Kind)
+		c.Add("r.kind = ?", f.Kind)
 	}
 	if f.Current {
-		c.add("NOT r.moved_out")
+		c.Add("NOT r.moved_out")
 	}
 	if f.Expiring {
-		c.add("r.kind = '租户' AND r.lease_end <> '' AND r.lease_end <= ?", addDays(30))
+		c.Add("r.kind = '租户' AND r.lease_end <> '' AND r.lease_end <= ?", addDays(30))
 	}
 	if s := strings.TrimSpace(f.Q); s != "" {
 		key, py, _ := NameKeys(s)
 		ini := strings.ToLower(s) // typed initials, as in Search
 		klo, khi := prefixRange(key)
 		plo, phi := prefixRange(py)
-		c.add(`((r.name_key >= ? AND r.name_key < ?) OR (r.name_py >= ? AND r.name_py < ?) OR r.name_initials = ? OR r.phone_tail = ? OR r.phone = ?)`,
+		c.Add(`((r.name_key >= ? AND r.name_key < ?) OR (r.name_py >= ? AND r.name_py < ?) OR r.name_initials = ? OR r.phone_tail = ? OR r.phone = ?)`,
 			klo, khi, plo, phi, ini, s, s)
 	}
 	total, err := count(ctx, q, "residents r", c)
@@ -468,7 +430,7 @@ func listResidents(ctx context.Context, q db.Querier, scope []int64, f PeopleFil
 		f.Limit = 50
 	}
 	rows, err := q.QueryContext(ctx, `SELECT `+residentCols+` FROM residents r JOIN houses h ON h.id = r.house_id`+
-		c.where()+` ORDER BY r.moved_out, h.code, r.id`+c.page(f.Limit, f.Offset), c.args...)
+		c.SQL()+` ORDER BY r.moved_out, h.code, r.id`+c.Page(f.Limit, f.Offset), c.Args...)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -486,19 +448,19 @@ func listResidents(ctx context.Context, q db.Querier, scope []int64, f PeopleFil
 
 func listVehicles(ctx context.Context, q db.Querier, scope []int64, f PeopleFilter) ([]*Vehicle, int, error) {
 	c := &cond{}
-	c.scope("v.community_id", scope)
+	c.Scope("v.community_id", scope)
 	if f.CommunityID > 0 {
-		c.add("v.community_id = ?", f.CommunityID)
+		c.Add("v.community_id = ?", f.CommunityID)
 	}
 	if f.HouseID > 0 {
-		c.add("v.house_id = ?", f.HouseID)
+		c.Add("v.house_id = ?", f.HouseID)
 	}
 	if f.Current {
-		c.add("NOT v.removed")
+		c.Add("NOT v.removed")
 	}
 	if s := NormPlate(f.Q); s != "" {
 		lo, hi := prefixRange(s)
-		c.add(`((v.plate >= ? AND v.plate < ?) OR (v.plate_tail >= ? AND v.plate_tail < ?) OR v.parking_space = ?)`, lo, hi, lo, hi, f.Q)
+		c.Add(`((v.plate >= ? AND v.plate < ?) OR (v.plate_tail >= ? AND v.plate_tail < ?) OR v.parking_space = ?)`, lo, hi, lo, hi, f.Q)
 	}
 	total, err := count(ctx, q, "vehicles v", c)
 	if err != nil {
@@ -508,7 +470,7 @@ func listVehicles(ctx context.Context, q db.Querier, scope []int64, f PeopleFilt
 		f.Limit = 50
 	}
 	rows, err := q.QueryContext(ctx, `SELECT `+vehicleCols+` FROM vehicles v JOIN houses h ON h.id = v.house_id`+
-		c.where()+` ORDER BY v.removed, v.plate`+c.page(f.Limit, f.Offset), c.args...)
+		c.SQL()+` ORDER BY v.removed, v.plate`+c.Page(f.Limit, f.Offset), c.Args...)
 	if err != nil {
 		return nil, 0, err
 	}

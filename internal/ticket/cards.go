@@ -16,7 +16,7 @@ func (s *Service) Cards(ctx context.Context, by *auth.User) ([]web.Card, error) 
 		scopeFilter(by, &f)
 		c := f.cond(now)
 		var n int
-		err := s.DB.QueryRowContext(ctx, "SELECT count(*) FROM tickets t"+c.where(), c.args...).Scan(&n)
+		err := s.DB.QueryRowContext(ctx, "SELECT count(*) FROM tickets t"+c.SQL(), c.Args...).Scan(&n)
 		return n, err
 	}
 	items := []struct {

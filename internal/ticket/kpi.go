@@ -92,7 +92,7 @@ func (s *Service) KPI(ctx context.Context, by *auth.User, communityID int64, fro
 		COALESCE(SUM(CASE WHEN t.kind = 'complaint' AND t.valid THEN 1 ELSE 0 END), 0),
 		COALESCE(SUM(CASE WHEN t.kind = 'complaint' AND t.first_response_at IS NOT NULL AND t.first_response_at <= t.respond_due_at THEN 1 ELSE 0 END), 0),
 		COALESCE(SUM(CASE WHEN t.kind = 'complaint' THEN 1 ELSE 0 END), 0)
-		FROM tickets t`+c.where(), c.args...).
+		FROM tickets t`+c.SQL(), c.Args...).
 		Scan(&n[0], &n[1], &n[2], &n[3], &n[4], &n[5], &n[6], &n[7], &n[8], &n[9], &n[10], &n[11])
 	if err != nil {
 		return nil, fmt.Errorf("kpi: %w", err)

@@ -17,8 +17,8 @@ import (
 // bind appends v to c's arguments and returns its placeholder, for
 // values used outside the WHERE clause.
 func bind(c *cond, v any) string {
-	c.args = append(c.args, v)
-	return fmt.Sprintf("$%d", len(c.args))
+	c.Args = append(c.Args, v)
+	return fmt.Sprintf("$%d", len(c.Args))
 }
 
 // lateExpr is "this ticket was or is late": flagged by the escalation job,
@@ -82,7 +82,7 @@ func (s *Service) Breakdown(ctx context.Context, by *auth.User, f Filter, dim st
 	rows, err := s.DB.QueryContext(ctx, `SELECT `+d.key+`, `+d.label+`, count(*),
 		COALESCE(SUM(CASE WHEN t.status IN ('new','dispatched','in_progress') THEN 1 ELSE 0 END), 0),
 		COALESCE(SUM(CASE WHEN `+late+` THEN 1 ELSE 0 END), 0)
-		FROM tickets t`+d.join+c.where()+` GROUP BY `+d.key+`, `+d.label+` ORDER BY count(*) DESC, `+d.key, c.args...)
+		FROM tickets t`+d.join+c.SQL()+` GROUP BY `+d.key+`, `+d.label+` ORDER BY count(*) DESC, `+d.key, c.Args...)
 	if err != nil {
 		return nil, fmt.Errorf("breakdown %s: %w", dim, err)
 	}
@@ -193,7 +193,7 @@ func (s *Service) Daily(ctx context.Context, by *auth.User, f Filter, edges []ti
 	for _, e := range edges[1 : len(edges)-1] {
 		fmt.Fprintf(&cols, ", COALESCE(SUM(CASE WHEN t.received_at < %s THEN 1 ELSE 0 END), 0)", bind(c, e.UTC()))
 	}
-	rows, err := s.DB.QueryContext(ctx, `SELECT t.kind, count(*)`+cols.String()+` FROM tickets t`+c.where()+` GROUP BY t.kind`, c.args...)
+	rows, err := s.DB.QueryContext(ctx, `SELECT t.kind, count(*)`+cols.String()+` FROM tickets t`+c.SQL()+` GROUP BY t.kind`, c.Args...)
 	if err != nil {
 		return nil, fmt.Errorf("daily: %w", err)
 	}
@@ -240,13 +240,13 @@ func (s *Service) LateTickets(ctx context.Context, by *auth.User, f Filter, limi
 	}
 	now := s.Now()
 	c := f.cond(now)
-	c.parts = append(c.parts, lateExpr(c, now))
+	c.Parts = append(c.Parts, lateExpr(c, now))
 	var total int
-	if err := s.DB.QueryRowContext(ctx, `SELECT count(*) FROM tickets t`+c.where(), c.args...).Scan(&total); err != nil {
+	if err := s.DB.QueryRowContext(ctx, `SELECT count(*) FROM tickets t`+c.SQL(), c.Args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count late tickets: %w", err)
 	}
 	lim := bind(c, limit)
-	rows, err := s.DB.QueryContext(ctx, `SELECT `+ticketCols+ticketFrom+c.where()+` ORDER BY t.received_at, t.id LIMIT `+lim, c.args...)
+	rows, err := s.DB.QueryContext(ctx, `SELECT `+ticketCols+ticketFrom+c.SQL()+` ORDER BY t.received_at, t.id LIMIT `+lim, c.Args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("late tickets: %w", err)
 	}

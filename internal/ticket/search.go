@@ -20,9 +20,9 @@ func (s *Service) Search(ctx context.Context, by *auth.User, q string) ([]archiv
 	f := Filter{Limit: 10}
 	scopeFilter(by, &f)
 	c := f.cond(s.Now())
-	c.add("t.number >= ? AND t.number < ?", q, q+"\U0010FFFF")
-	rows, err := s.DB.QueryContext(ctx, `SELECT t.id, t.number, t.title, t.status, t.community_id FROM tickets t`+c.where()+
-		` ORDER BY t.number DESC LIMIT 10`, c.args...)
+	c.Add("t.number >= ? AND t.number < ?", q, q+"\U0010FFFF")
+	rows, err := s.DB.QueryContext(ctx, `SELECT t.id, t.number, t.title, t.status, t.community_id FROM tickets t`+c.SQL()+
+		` ORDER BY t.number DESC LIMIT 10`, c.Args...)
 	if err != nil {
 		return nil, fmt.Errorf("search tickets: %w", err)
 	}

@@ -115,80 +115,55 @@ type Filter struct {
 	restricted bool
 }
 
-type cond struct {
-	parts []string
-	args  []any
-}
-
-func (c *cond) add(expr string, v ...any) {
-	for _, a := range v {
-		c.args = append(c.args, a)
-		expr = strings.Replace(expr, "?", fmt.Sprintf("$%d", len(c.args)), 1)
-	}
-	c.parts = append(c.parts, expr)
-}
-
-func (c *cond) where() string {
-	if len(c.parts) == 0 {
-		return ""
-	}
-	return " WHERE " + strings.Join(c.parts, " AND ")
-}
+// cond is the shared WHERE builder.
+type cond = db.Where
 
 func (f Filter) cond(now time.Time) *cond {
 	c := &cond{}
-	if f.scope != nil {
-		if len(f.scope) == 0 {
-			c.add("1=0")
-		} else {
-			var in string
-			in, c.args = db.In(c.args, f.scope)
-			c.parts = append(c.parts, "t.community_id IN ("+in+")")
-		}
-	}
+	c.Scope("t.community_id", f.scope)
 	if f.restricted {
-		c.add("(t.department = ? OR t.assignee_id = ? OR t.receiver_id = ?)", f.ownDept, f.ownUserID, f.ownUserID)
+		c.Add("(t.department = ? OR t.assignee_id = ? OR t.receiver_id = ?)", f.ownDept, f.ownUserID, f.ownUserID)
 	}
 	if f.CommunityID > 0 {
-		c.add("t.community_id = ?", f.CommunityID)
+		c.Add("t.community_id = ?", f.CommunityID)
 	}
 	if f.Kind != "" {
-		c.add("t.kind = ?", f.Kind)
+		c.Add("t.kind = ?", f.Kind)
 	}
 	switch f.Status {
 	case "":
 	case "open":
-		c.add("t.status IN ('new','dispatched','in_progress')")
+		c.Add("t.status IN ('new','dispatched','in_progress')")
 	default:
-		c.add("t.status = ?", f.Status)
+		c.Add("t.status = ?", f.Status)
 	}
 	if f.Department != "" {
-		c.add("t.department = ?", f.Department)
+		c.Add("t.department = ?", f.Department)
 	}
 	if f.AssigneeID > 0 {
-		c.add("t.assignee_id = ?", f.AssigneeID)
+		c.Add("t.assignee_id = ?", f.AssigneeID)
 	}
 	if f.ReceiverID > 0 {
-		c.add("t.receiver_id = ?", f.ReceiverID)
+		c.Add("t.receiver_id = ?", f.ReceiverID)
 	}
 	if f.HouseID > 0 {
-		c.add("t.house_id = ?", f.HouseID)
+		c.Add("t.house_id = ?", f.HouseID)
 	}
 	if f.Overdue {
-		c.add(`((t.first_response_at IS NULL AND t.respond_due_at < ? AND t.status NOT IN ('cancelled','closed'))
+		c.Add(`((t.first_response_at IS NULL AND t.respond_due_at < ? AND t.status NOT IN ('cancelled','closed'))
 			OR (t.status IN ('new','dispatched','in_progress') AND t.resolve_due_at < ?))`, now, now)
 	}
 	if f.Callback {
-		c.add("t.status = 'resolved'")
+		c.Add("t.status = 'resolved'")
 	}
 	if !f.From.IsZero() {
-		c.add("t.received_at >= ?", f.From.UTC())
+		c.Add("t.received_at >= ?", f.From.UTC())
 	}
 	if !f.To.IsZero() {
-		c.add("t.received_at < ?", f.To.UTC())
+		c.Add("t.received_at < ?", f.To.UTC())
 	}
 	if q := strings.TrimSpace(f.Q); q != "" {
-		c.add("(t.number = ? OR t.requester_phone = ? OR t.requester_name = ? OR t.title LIKE ?)", strings.ToUpper(q), q, q, "%"+q+"%")
+		c.Add("(t.number = ? OR t.requester_phone = ? OR t.requester_name = ? OR t.title LIKE ?)", strings.ToUpper(q), q, q, "%"+q+"%")
 	}
 	return c
 }
@@ -196,7 +171,7 @@ func (f Filter) cond(now time.Time) *cond {
 func listTickets(ctx context.Context, q db.Querier, f Filter, now time.Time) ([]*Ticket, int, error) {
 	c := f.cond(now)
 	var total int
-	if err := q.QueryRowContext(ctx, "SELECT count(*) FROM tickets t"+c.where(), c.args...).Scan(&total); err != nil {
+	if err := q.QueryRowContext(ctx, "SELECT count(*) FROM tickets t"+c.SQL(), c.Args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count tickets: %w", err)
 	}
 	if f.Limit <= 0 {
@@ -206,9 +181,9 @@ func listTickets(ctx context.Context, q db.Querier, f Filter, now time.Time) ([]
 	if f.Callback {
 		order = " ORDER BY t.resolved_at, t.id"
 	}
-	c.args = append(c.args, f.Limit, f.Offset)
-	rows, err := q.QueryContext(ctx, `SELECT `+ticketCols+ticketFrom+c.where()+order+
-		fmt.Sprintf(" LIMIT $%d OFFSET $%d", len(c.args)-1, len(c.args)), c.args...)
+	c.Args = append(c.Args, f.Limit, f.Offset)
+	rows, err := q.QueryContext(ctx, `SELECT `+ticketCols+ticketFrom+c.SQL()+order+
+		fmt.Sprintf(" LIMIT $%d OFFSET $%d", len(c.Args)-1, len(c.Args)), c.Args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list tickets: %w", err)
 	}

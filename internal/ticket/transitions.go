@@ -31,8 +31,14 @@ var allowedFrom = map[string][]string{
 // change is what one step does to a ticket inside its transaction.
 type change func(tx *sql.Tx, t *Ticket, now time.Time) (to, note string, err error)
 
+// step runs one action in a transaction: scope and state checks, the
+// change, the event and the audit entry. The ticket it returns, with its
+// timeline, is read inside that transaction, so a step that joins a
+// caller's transaction (db.WithTx, as the demo loader does) sees its own
+// uncommitted work, and no second round of reads follows the commit.
 func (s *Service) step(ctx context.Context, by *auth.User, id int64, action string, fn change) (*Ticket, error) {
 	var out *Ticket
+	var now time.Time
 	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		before, err := getTicket(ctx, tx, id)
 		if err != nil {
@@ -44,7 +50,7 @@ func (s *Service) step(ctx context.Context, by *auth.User, id int64, action stri
 		if !slices.Contains(allowedFrom[action], before.Status) {
 			return errs.Conflict("status", "工单当前状态为“%s”，不能%s", Label(before.Status), actionLabels[action])
 		}
-		now := s.Now()
+		now = s.Now()
 		to, note, err := fn(tx, before, now)
 		if err != nil {
 			return err
@@ -61,13 +67,23 @@ func (s *Service) step(ctx context.Context, by *auth.User, id int64, action stri
 		if out, err = getTicket(ctx, tx, id); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, audit.Event{Actor: by.Actor(), CommunityID: out.CommunityID, Entity: "ticket",
-			EntityID: id, Action: action, Before: before, After: out})
+		if err := audit.Record(ctx, tx, audit.Event{Actor: by.Actor(), CommunityID: out.CommunityID, Entity: "ticket",
+			EntityID: id, Action: action, Before: before, After: out}); err != nil {
+			return err
+		}
+		out.Events, err = events(ctx, tx, id)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	return s.Get(ctx, by, id)
+	// As Get: a step may move the ticket out of the caller's sight (a
+	// department's staff member hands it on), and then shows it no more.
+	if !Sees(by, out) {
+		return nil, errs.Forbidden("该工单不在您的处理范围内")
+	}
+	out.Overdue = out.Overdue || out.LateAt(now)
+	return out, nil
 }
 
 func required(field, label, v string, max int) (string, error) {
