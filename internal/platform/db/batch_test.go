@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"testing"
+	"time"
 
 	"wuye/internal/platform/db"
 	"wuye/internal/platform/db/dbtest"
@@ -52,6 +53,35 @@ func TestBatchWritesEveryRowAndRollsBack(t *testing.T) {
 		d.QueryRow(`SELECT count(*) FROM items WHERE k = $1`, prefix+"new").Scan(&n)
 		if n != 0 {
 			t.Fatal("a failed batch left a row behind")
+		}
+	})
+}
+
+// A time written in any zone is stored in UTC, so SQL comparisons of
+// stored times are right on SQLite too (where they compare as text).
+func TestTimesCompareInUTCWhateverTheirZone(t *testing.T) {
+	dbtest.Each(t, migrate, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		cst := time.FixedZone("CST", 8*3600)
+		early := time.Date(2026, 10, 8, 10, 0, 0, 0, cst) // 02:00 UTC
+		late := time.Date(2026, 10, 8, 3, 0, 0, 0, time.UTC)
+		k := fmt.Sprintf("tz-%s", d.Dialect)
+		err := d.Tx(ctx, func(tx *sql.Tx) error {
+			_, err := tx.ExecContext(ctx, `INSERT INTO items (k, at) VALUES ($1, $2)`, k, early)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		d.QueryRow(`SELECT count(*) FROM items WHERE k = $1 AND at < $2`, k, late).Scan(&n)
+		if n != 1 {
+			t.Fatalf("10:00 +08:00 is before 03:00 UTC, but the database says otherwise")
+		}
+		var got time.Time
+		d.QueryRow(`SELECT at FROM items WHERE k = $1`, k).Scan(&got)
+		if !got.Equal(early) {
+			t.Fatalf("read back %v, want %v", got, early)
 		}
 	})
 }
