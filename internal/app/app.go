@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"wuye/internal/archive"
+	"wuye/internal/billing"
 	"wuye/internal/platform/audit"
 	"wuye/internal/platform/auth"
 	"wuye/internal/platform/db"
@@ -24,7 +25,7 @@ import (
 var Version = "dev"
 
 // Modules lists every module's migrations in dependency order.
-var Modules = []db.Module{auth.Module, audit.Module, workday.Module, archive.Module, ticket.Module}
+var Modules = []db.Module{auth.Module, audit.Module, workday.Module, archive.Module, ticket.Module, billing.Module}
 
 // Migrate brings d to the current schema.
 func Migrate(ctx context.Context, d *db.DB) error { return d.Migrate(ctx, Modules...) }
@@ -41,6 +42,7 @@ type App struct {
 	// override cache is shared too.
 	Workdays *workday.Calendar
 	Tickets  *ticket.Service
+	Billing  *billing.Service
 	Router   *web.Router
 	Log      *slog.Logger
 }
@@ -54,6 +56,7 @@ func New(d *db.DB, log *slog.Logger) *App {
 	a.Auth.CommunitiesExist = a.Archive.CommunitiesExist
 	a.Workdays = workday.NewCalendar(d)
 	a.Tickets = ticket.NewService(d, a.Workdays)
+	a.Billing = billing.NewService(d)
 	rt := web.NewRouter(a.Auth, log)
 	a.Router = rt
 
@@ -77,8 +80,9 @@ func New(d *db.DB, log *slog.Logger) *App {
 			return auth.UserOf(ctx).Can(auth.PermIDNumberView)
 		}}).Routes(rt)
 	(&workday.Handlers{C: a.Workdays}).Routes(rt)
-	(&archive.Handlers{S: a.Archive, More: []archive.Searcher{a.Tickets.Search}}).Routes(rt)
+	(&archive.Handlers{S: a.Archive, More: []archive.Searcher{a.Tickets.Search, a.Billing.Search}}).Routes(rt)
 	(&ticket.Handlers{S: a.Tickets}).Routes(rt)
+	(&billing.Handlers{S: a.Billing}).Routes(rt)
 	a.homeRoutes(rt)
 	// Anything else is a 404 in the caller's language: the JSON envelope
 	// for the API, the error page for a browser.

@@ -22,6 +22,26 @@ var ExtraRecords = []struct {
 		return map[string]any{"community_id": c.Community.ID, "house_id": c.House.ID, "kind": "repair",
 			"title": "厨房水管漏水", "description": "测试工单", "requester_name": c.Owner.Name, "requester_phone": c.Owner.Phone}
 	}, []Step{{"/api/v1/tickets/{id}/dispatch", map[string]any{"department": "工程部"}}}}, // the fixture's dept_staff is 工程部
+	// billing: a deposit item, a one-off charge of it paid with a surplus
+	// to the prepaid balance, an (empty) bill run, an exemption, an expenditure.
+	{"fee-items", "/api/v1/fee-items", func(c *Community) map[string]any {
+		return map[string]any{"community_id": c.Community.ID, "name": "装修押金", "kind": "oneoff", "deposit": true, "unit_price": "3000"}
+	}, nil},
+	{"bills", "/api/v1/bills", func(c *Community) map[string]any {
+		return map[string]any{"house_id": c.House.ID, "fee_item_id": c.IDs["fee-items"], "period": "2026-01"}
+	}, nil},
+	{"payments", "/api/v1/payments", func(c *Community) map[string]any {
+		return map[string]any{"house_id": c.House.ID, "bill_ids": []int64{c.IDs["bills"]}, "amount_fen": 310000, "method": "cash"}
+	}, nil},
+	{"bill-runs", "/api/v1/bill-runs", func(c *Community) map[string]any {
+		return map[string]any{"community_id": c.Community.ID, "period": "2026-01"}
+	}, nil},
+	{"exemptions", "/api/v1/exemptions", func(c *Community) map[string]any {
+		return map[string]any{"house_id": c.House.ID, "from": "2026-01", "to": "2026-12", "reason": "矩阵减免"}
+	}, nil},
+	{"expenditures", "/api/v1/expenditures", func(c *Community) map[string]any {
+		return map[string]any{"community_id": c.Community.ID, "spent_on": "2026-01-15", "category": "绿化养护", "amount_fen": 50000}
+	}, nil},
 }
 
 // Step is a POST on a record just created; {id} in Path is its id.

@@ -63,20 +63,37 @@ const (
 	PermTicketJudge    = "ticket.judge"    // 有效投诉 and 重大投诉
 	PermSLAAdmin       = "sla.admin"       // edit SLA policies
 	PermKPIRead        = "kpi.read"        // KPIs, dashboard, monthly report
+
+	// Billing (收费与催缴). The manual gives fee collection to the 客服部:
+	// cashiers take payments, the manager and the director set fees, run
+	// bills and void receipts ("voided with a reason by a manager"), the
+	// director alone enters the spending published in the 收支公示, and
+	// every front-line role chases arrears.
+	PermBillingRead   = "billing.read"        // bills, payments, arrears, reports (not dept_staff)
+	PermBillingCharge = "billing.charge"      // take payments, issue one-off charges (cashier, manager, director)
+	PermBillingAdmin  = "billing.admin"       // fee items, prices, exemptions, bill runs (manager, director)
+	PermBillingVoid   = "billing.void"        // void receipts, waive late fees (manager, director)
+	PermBillingMeter  = "billing.meter"       // enter meter readings
+	PermDunning       = "billing.dunning"     // 催缴 records, follow-ups, notices
+	PermExpenditure   = "billing.expenditure" // 收支公示 spending (director)
 )
 
 var rolePerms = map[Role][]string{
 	RoleDirector: {PermArchiveRead, PermArchiveWrite, PermArchiveTransfer, PermArchiveImport,
 		PermArchiveExport, PermIDNumberView, PermAuditRead, PermCalendarAdmin,
 		PermTicketRead, PermTicketCreate, PermTicketWork, PermTicketHandle, PermTicketCallback, PermTicketJudge,
-		PermSLAAdmin, PermKPIRead},
+		PermSLAAdmin, PermKPIRead,
+		PermBillingRead, PermBillingCharge, PermBillingAdmin, PermBillingVoid, PermBillingMeter, PermDunning, PermExpenditure},
 	RoleCSManager: {PermArchiveRead, PermArchiveWrite, PermArchiveTransfer, PermArchiveImport, PermArchiveExport,
-		PermTicketRead, PermTicketCreate, PermTicketWork, PermTicketHandle, PermTicketCallback, PermTicketJudge, PermKPIRead},
+		PermTicketRead, PermTicketCreate, PermTicketWork, PermTicketHandle, PermTicketCallback, PermTicketJudge, PermKPIRead,
+		PermBillingRead, PermBillingCharge, PermBillingAdmin, PermBillingVoid, PermBillingMeter, PermDunning},
 	RoleCSAgent: {PermArchiveRead, PermArchiveWrite, PermArchiveExport,
-		PermTicketRead, PermTicketCreate, PermTicketWork, PermTicketHandle, PermTicketCallback},
-	RoleCashier:   {PermArchiveRead, PermArchiveExport, PermTicketRead, PermTicketCreate},
+		PermTicketRead, PermTicketCreate, PermTicketWork, PermTicketHandle, PermTicketCallback,
+		PermBillingRead, PermBillingMeter, PermDunning},
+	RoleCashier: {PermArchiveRead, PermArchiveExport, PermTicketRead, PermTicketCreate,
+		PermBillingRead, PermBillingCharge, PermBillingMeter, PermDunning},
 	RoleDeptStaff: {PermArchiveRead, PermTicketRead, PermTicketCreate, PermTicketWork},
-	RoleAuditor:   {PermArchiveRead, PermArchiveExport, PermAuditRead, PermTicketRead, PermKPIRead},
+	RoleAuditor:   {PermArchiveRead, PermArchiveExport, PermAuditRead, PermTicketRead, PermKPIRead, PermBillingRead},
 }
 
 // RoleHas reports whether role grants perm. Admin has every permission.
