@@ -16,7 +16,9 @@ func (h *Handlers) apiRoutes(rt *web.Router) {
 	rt.Handle("GET /api/v1/communities/{id}/structure", auth.PermArchiveRead, h.apiStructure)
 	rt.Handle("POST /api/v1/buildings", auth.PermArchiveWrite, h.apiBuildingCreate)
 	rt.Handle("GET /api/v1/buildings/{id}", auth.PermArchiveRead, h.apiBuilding)
+	rt.Handle("PUT /api/v1/buildings/{id}", auth.PermArchiveWrite, h.apiBuildingUpdate)
 	rt.Handle("POST /api/v1/units", auth.PermArchiveWrite, h.apiUnitCreate)
+	rt.Handle("PUT /api/v1/units/{id}", auth.PermArchiveWrite, h.apiUnitUpdate)
 	rt.Handle("GET /api/v1/units/{id}", auth.PermArchiveRead, h.apiUnit)
 
 	rt.Handle("GET /api/v1/houses", auth.PermArchiveRead, h.apiHouses)
@@ -172,6 +174,46 @@ func (h *Handlers) apiBuilding(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return web.WriteJSON(w, http.StatusOK, b)
+}
+
+func (h *Handlers) apiBuildingUpdate(w http.ResponseWriter, r *http.Request) error {
+	id, err := web.ID(r, "id")
+	if err != nil {
+		return err
+	}
+	cur, err := h.S.Building(r.Context(), user(r), id)
+	if err != nil {
+		return err
+	}
+	in := BuildingInput{CommunityID: cur.CommunityID, Name: cur.Name, Floors: cur.Floors, Notes: cur.Notes}
+	if err := web.DecodeJSON(r, &in); err != nil {
+		return err
+	}
+	b, err := h.S.UpdateBuilding(r.Context(), user(r), id, in)
+	if err != nil {
+		return err
+	}
+	return web.WriteJSON(w, http.StatusOK, b)
+}
+
+func (h *Handlers) apiUnitUpdate(w http.ResponseWriter, r *http.Request) error {
+	id, err := web.ID(r, "id")
+	if err != nil {
+		return err
+	}
+	cur, err := h.S.Unit(r.Context(), user(r), id)
+	if err != nil {
+		return err
+	}
+	in := UnitInput{BuildingID: cur.BuildingID, Name: cur.Name}
+	if err := web.DecodeJSON(r, &in); err != nil {
+		return err
+	}
+	u, err := h.S.UpdateUnit(r.Context(), user(r), id, in.Name)
+	if err != nil {
+		return err
+	}
+	return web.WriteJSON(w, http.StatusOK, u)
 }
 
 func (h *Handlers) apiUnitCreate(w http.ResponseWriter, r *http.Request) error {

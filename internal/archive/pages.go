@@ -22,6 +22,8 @@ func (h *Handlers) pageRoutes(rt *web.Router) {
 	rt.Handle("POST /communities/{id}", auth.PermCommunityAdmin, h.communityUpdate)
 	rt.Handle("POST /communities/{id}/buildings", auth.PermArchiveWrite, h.buildingCreate)
 	rt.Handle("POST /buildings/{id}/units", auth.PermArchiveWrite, h.unitsCreate)
+	rt.Handle("POST /buildings/{id}", auth.PermArchiveWrite, h.buildingUpdate)
+	rt.Handle("POST /units/{id}", auth.PermArchiveWrite, h.unitUpdate)
 
 	rt.Handle("GET /houses", auth.PermArchiveRead, h.housesPage)
 	rt.Handle("GET /houses/new", auth.PermArchiveWrite, h.houseNew)
@@ -513,4 +515,45 @@ func (h *Handlers) transferPost(w http.ResponseWriter, r *http.Request) error {
 		return h.renderTransfer(w, r, web.StatusOf(err), &web.Page{Form: r.PostForm, Errors: fieldErrors(err)})
 	}
 	return redirect(w, r, fmt.Sprintf("/houses/%d", id), "过户已完成，原业主保留在产权历史中")
+}
+
+func (h *Handlers) buildingUpdate(w http.ResponseWriter, r *http.Request) error {
+	id, err := web.ID(r, "id")
+	if err != nil {
+		return err
+	}
+	cur, err := h.S.Building(r.Context(), user(r), id)
+	if err != nil {
+		return err
+	}
+	floors, _ := strconv.Atoi(strings.TrimSpace(r.FormValue("floors")))
+	b, err := h.S.UpdateBuilding(r.Context(), user(r), id, BuildingInput{Name: r.FormValue("name"), Floors: floors, Notes: cur.Notes})
+	back := fmt.Sprintf("/communities/%d", cur.CommunityID)
+	if e, ok := flashable(err); ok {
+		return redirect(w, r, back, "未保存："+e.Message)
+	}
+	if err != nil {
+		return err
+	}
+	return redirect(w, r, back, "已保存楼栋 "+b.Name+"（房屋编码已随之更新）")
+}
+
+func (h *Handlers) unitUpdate(w http.ResponseWriter, r *http.Request) error {
+	id, err := web.ID(r, "id")
+	if err != nil {
+		return err
+	}
+	cur, err := h.S.Unit(r.Context(), user(r), id)
+	if err != nil {
+		return err
+	}
+	u, err := h.S.UpdateUnit(r.Context(), user(r), id, r.FormValue("name"))
+	back := fmt.Sprintf("/communities/%d", cur.CommunityID)
+	if e, ok := flashable(err); ok {
+		return redirect(w, r, back, "未保存："+e.Message)
+	}
+	if err != nil {
+		return err
+	}
+	return redirect(w, r, back, "已保存单元 "+u.Name+"（房屋编码已随之更新）")
 }

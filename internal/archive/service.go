@@ -328,3 +328,114 @@ func (s *Service) CreateUnit(ctx context.Context, by *auth.User, in UnitInput) (
 }
 
 func addDays(n int) string { return time.Now().In(shanghai).AddDate(0, 0, n).Format("2006-01-02") }
+
+// UpdateBuilding renames a 楼栋 or changes its floors; the codes of its
+// houses follow the new name in the same transaction.
+func (s *Service) UpdateBuilding(ctx context.Context, by *auth.User, id int64, in BuildingInput) (*Building, error) {
+	var f errs.Fields
+	in.Name = validSegment(&f, "name", "楼栋名称", in.Name)
+	if in.Floors < 0 || in.Floors > 200 {
+		f.Add("floors", "层数须在 0 到 200 之间")
+	}
+	if err := f.Err(); err != nil {
+		return nil, err
+	}
+	var b *Building
+	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		before, err := getBuilding(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if err := see(by, before.CommunityID); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE buildings SET name=$1, floors=$2, notes=$3, updated_at=$4 WHERE id=$5`,
+			in.Name, in.Floors, in.Notes, s.Now(), id)
+		if db.IsUniqueViolation(err) {
+			return errs.Conflict("name", "该小区已有楼栋 %s", in.Name)
+		}
+		if err != nil {
+			return err
+		}
+		if in.Name != before.Name {
+			if err := recode(ctx, tx, "h.building_id = $1", id); err != nil {
+				return err
+			}
+		}
+		if b, err = getBuilding(ctx, tx, id); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, by, b.CommunityID, "building", id, audit.ActionUpdate, before, b)
+	})
+	return b, err
+}
+
+// UpdateUnit renames a 单元; its houses' codes follow.
+func (s *Service) UpdateUnit(ctx context.Context, by *auth.User, id int64, name string) (*Unit, error) {
+	var f errs.Fields
+	name = validSegment(&f, "name", "单元名称", name)
+	if err := f.Err(); err != nil {
+		return nil, err
+	}
+	var u *Unit
+	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		before, err := getUnit(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if err := see(by, before.CommunityID); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE units SET name=$1, updated_at=$2 WHERE id=$3`, name, s.Now(), id)
+		if db.IsUniqueViolation(err) {
+			return errs.Conflict("name", "该楼栋已有单元 %s", name)
+		}
+		if err != nil {
+			return err
+		}
+		if name != before.Name {
+			if err := recode(ctx, tx, "h.unit_id = $1", id); err != nil {
+				return err
+			}
+		}
+		if u, err = getUnit(ctx, tx, id); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, by, u.CommunityID, "unit", id, audit.ActionUpdate, before, u)
+	})
+	return u, err
+}
+
+// recode recomputes the 楼栋-单元-房号 codes of the houses matching where.
+func recode(ctx context.Context, tx *sql.Tx, where string, arg int64) error {
+	rows, err := tx.QueryContext(ctx, `SELECT h.id, b.name, u.name, h.number FROM houses h
+		JOIN buildings b ON b.id = h.building_id JOIN units u ON u.id = h.unit_id WHERE `+where, arg)
+	if err != nil {
+		return err
+	}
+	type code struct {
+		id   int64
+		code string
+	}
+	var codes []code
+	for rows.Next() {
+		var c code
+		var b, u, n string
+		if err := rows.Scan(&c.id, &b, &u, &n); err != nil {
+			rows.Close()
+			return err
+		}
+		c.code = HouseCode(b, u, n)
+		codes = append(codes, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, c := range codes {
+		if _, err := tx.ExecContext(ctx, `UPDATE houses SET code = $1 WHERE id = $2`, c.code, c.id); err != nil {
+			return fmt.Errorf("recode house %d: %w", c.id, err)
+		}
+	}
+	return nil
+}
