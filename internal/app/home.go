@@ -21,6 +21,13 @@ func (a *App) homeRoutes(rt *web.Router) {
 			}
 			cards = append(cards, c...)
 		}
+		if u.Can(auth.PermBillingRead) {
+			c, err := a.Billing.Cards(r.Context(), u)
+			if err != nil {
+				return err
+			}
+			cards = append(cards, c...)
+		}
 		if u.Can(auth.PermArchiveRead) {
 			c, err := a.Archive.Cards(r.Context(), u)
 			if err != nil {

@@ -12,8 +12,8 @@ import (
 	"wuye/internal/platform/web"
 )
 
-// Handlers serve the billing JSON API. (The pages are built on the same
-// Service elsewhere.)
+// Handlers serve the billing JSON API and the staff console's pages
+// (pages*.go), both on the same Service.
 type Handlers struct {
 	S *Service
 }
@@ -76,6 +76,7 @@ func (h *Handlers) Routes(rt *web.Router) {
 		return h.S.VoidExpenditure(r.Context(), user(r), id, reason)
 	}))
 	h.exportRoutes(rt)
+	h.pageRoutes(rt)
 }
 
 func user(r *http.Request) *auth.User { return auth.UserOf(r.Context()) }

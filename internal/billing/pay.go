@@ -283,10 +283,12 @@ func (s *Service) voidPayment(ctx context.Context, tx *sql.Tx, by *auth.User, p 
 	return after, record(ctx, tx, by, p.CommunityID, "payment", p.ID, audit.ActionVoid, p, after)
 }
 
-// PaymentFilter selects payments. Day is YYYY-MM-DD (Asia/Shanghai).
+// PaymentFilter selects payments. Day, From and To (inclusive) are
+// YYYY-MM-DD (Asia/Shanghai).
 type PaymentFilter struct {
 	CommunityID, HouseID, CashierID int64
 	Day, Status, Method, Receipt    string
+	From, To                        string
 	Limit, Offset                   int
 }
 
@@ -308,6 +310,12 @@ func (s *Service) Payments(ctx context.Context, by *auth.User, f PaymentFilter) 
 	if f.Day != "" {
 		start := dayStart(f.Day)
 		c.add("p.paid_at >= ? AND p.paid_at < ?", start, start.Add(24*time.Hour))
+	}
+	if f.From != "" {
+		c.add("p.paid_at >= ?", dayStart(f.From))
+	}
+	if f.To != "" {
+		c.add("p.paid_at < ?", dayStart(f.To).Add(24*time.Hour))
 	}
 	if f.Status != "" {
 		c.add("p.status = ?", f.Status)
