@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"strconv"
@@ -24,12 +25,14 @@ import (
 	"wuye/internal/demo"
 	"wuye/internal/platform/auth"
 	"wuye/internal/platform/db"
+	"wuye/internal/platform/mail"
 )
 
 const usage = `wuye — 物业客服系统
 
 usage:
-  wuye serve   [--db DSN] [--addr ADDR]     run the web server
+  wuye serve   [--db DSN] [--addr ADDR] [--base-url URL]
+                                            run the web server
   wuye migrate [--db DSN]                   bring the database schema up to date
   wuye demo    [--db DSN] [--houses N]      migrate and load the demo company (once)
   wuye user add --login L --name N --role R [--community ID]... [--department D] [--db DSN]
@@ -38,6 +41,11 @@ usage:
 
 DSN: sqlite:PATH or postgres://user@host:port/db  (env WUYE_DB, default sqlite:data/wuye.db)
 ADDR: listen address (env WUYE_ADDR, default :8080)
+URL: the address users open, for links in e-mails (env WUYE_BASE_URL,
+     default http://localhost:8080)
+E-mail of notifications (off unless WUYE_SMTP_ADDR is set): env
+     WUYE_SMTP_ADDR host:port, WUYE_SMTP_USER, WUYE_SMTP_PASSWORD,
+     WUYE_SMTP_FROM "物业客服 <noreply@example.com>", WUYE_SMTP_TLS starttls|tls|none
 `
 
 func main() {
@@ -164,10 +172,18 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout io.Wri
 	case "serve":
 		fs, dsn := newFlags("serve")
 		addr := fs.String("addr", envOr("WUYE_ADDR", ":8080"), "listen address")
+		baseURL := fs.String("base-url", envOr("WUYE_BASE_URL", app.DefaultBaseURL), "address users open, for links in e-mails")
 		if err := parse(fs, args); err != nil {
 			return err
 		}
-		return serve(ctx, *dsn, *addr, stdout)
+		if err := checkBaseURL(*baseURL); err != nil {
+			return err
+		}
+		mc, err := mail.FromEnv(os.Getenv)
+		if err != nil {
+			return fmt.Errorf("serve: %w", err)
+		}
+		return serve(ctx, *dsn, *addr, stdout, mc, strings.TrimRight(*baseURL, "/"))
 	case "user":
 		if len(args) == 0 || args[0] != "add" {
 			return errors.New("user: only 'wuye user add' is supported")
@@ -212,7 +228,16 @@ func userAdd(ctx context.Context, args []string, stdin io.Reader, stdout io.Writ
 	return nil
 }
 
-func serve(ctx context.Context, dsn, addr string, stdout io.Writer) error {
+// checkBaseURL refuses a base URL that would make broken links.
+func checkBaseURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("serve: --base-url %q: want http(s)://host[:port][/path], e.g. https://wuye.example.com", s)
+	}
+	return nil
+}
+
+func serve(ctx context.Context, dsn, addr string, stdout io.Writer, mc mail.Config, baseURL string) error {
 	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	d, err := open(ctx, dsn)
 	if err != nil {
@@ -220,6 +245,10 @@ func serve(ctx context.Context, dsn, addr string, stdout io.Writer) error {
 	}
 	defer d.Close()
 	a := app.New(d, log)
+	a.Mail, a.BaseURL = mail.New(mc), baseURL
+	if a.Mail != nil {
+		log.Info("e-mail notifications on", "smtp", mc.Addr, "tls", mc.TLS, "base_url", baseURL)
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err

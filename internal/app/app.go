@@ -16,6 +16,7 @@ import (
 	"wuye/internal/platform/auth"
 	"wuye/internal/platform/db"
 	"wuye/internal/platform/errs"
+	"wuye/internal/platform/mail"
 	"wuye/internal/platform/web"
 	"wuye/internal/platform/workday"
 	"wuye/internal/ticket"
@@ -45,6 +46,10 @@ type App struct {
 	Billing  *billing.Service
 	Router   *web.Router
 	Log      *slog.Logger
+	// Mail, when set, e-mails notifications too (RunJobs); nil = off.
+	// BaseURL starts the links in them ("" = http://localhost:8080).
+	Mail    mail.Sender
+	BaseURL string
 }
 
 // New wires every module on d.
@@ -110,7 +115,8 @@ func (a *App) Handler() http.Handler {
 }
 
 // RunJobs runs the background jobs on a ticker until ctx ends: SLA
-// escalation and reminders every minute. Each job is idempotent and takes
+// escalation and reminders every minute, then the e-mail of new
+// notifications when Mail is set. Each job is idempotent and takes
 // a job lock, so any number of servers may run them.
 func (a *App) RunJobs(ctx context.Context) {
 	t := time.NewTicker(time.Minute)
@@ -123,6 +129,9 @@ func (a *App) RunJobs(ctx context.Context) {
 			a.Log.Error("job escalate", "err", err)
 		} else if n > 0 {
 			a.Log.Info("job escalate", "overdue", n)
+		}
+		if a.Mail != nil {
+			a.sendEmails(ctx)
 		}
 		select {
 		case <-ctx.Done():

@@ -34,6 +34,8 @@ func (h *Handlers) Routes(rt *web.Router) {
 
 	rt.Handle("POST /api/v1/meter-readings", auth.PermBillingMeter, h.recordReading)
 	rt.Handle("GET /api/v1/meter-readings", auth.PermBillingRead, h.listReadings)
+	rt.Handle("POST /api/v1/meter-readings/import", auth.PermBillingMeter, h.importReadings)
+	rt.Handle("POST /api/v1/shared-readings", auth.PermBillingMeter, h.recordSharedReading)
 
 	rt.Handle("POST /api/v1/bill-runs", auth.PermBillingAdmin, h.run)
 	rt.Handle("POST /api/v1/bill-runs/preview", auth.PermBillingAdmin, h.preview)

@@ -148,6 +148,7 @@ type FeeItem struct {
 	Name             string    `json:"name"`
 	Kind             string    `json:"kind"`
 	Deposit          bool      `json:"deposit"`
+	Shared           bool      `json:"shared"` // 公摊: metered at a community meter, split by gross area
 	AppliesTo        AppliesTo `json:"applies_to"`
 	UnitPrice        string    `json:"unit_price"`          // the latest price, "2.35"
 	Prices           []Price   `json:"prices"`              // oldest first
@@ -190,6 +191,7 @@ type FeeItemInput struct {
 	Name             string    `json:"name"`
 	Kind             string    `json:"kind"`
 	Deposit          bool      `json:"deposit"`
+	Shared           bool      `json:"shared"`
 	UnitPrice        web.Text  `json:"unit_price"`
 	EffectiveFrom    string    `json:"effective_from"`
 	AppliesTo        AppliesTo `json:"applies_to"`
@@ -204,7 +206,7 @@ type FeeItemInput struct {
 // update decodes over.
 func FeeItemInputOf(it *FeeItem) FeeItemInput {
 	active := it.Active
-	return FeeItemInput{CommunityID: it.CommunityID, Name: it.Name, Kind: it.Kind, Deposit: it.Deposit,
+	return FeeItemInput{CommunityID: it.CommunityID, Name: it.Name, Kind: it.Kind, Deposit: it.Deposit, Shared: it.Shared,
 		AppliesTo: it.AppliesTo, LateFeeRate: web.Text(it.LateFeeRate), LateFeeGraceDays: it.LateFeeGraceDays,
 		LateFeeCap: web.Text(it.LateFeeCap), Active: &active, Notes: it.Notes}
 }

@@ -28,7 +28,7 @@ func (p *pages) itemRoutes(rt *web.Router) {
 	rt.Handle("POST /billing/exemptions/{id}/void", auth.PermBillingAdmin, p.exemptionVoid)
 }
 
-var itemFields = []string{"community_id", "name", "kind", "deposit", "unit_price", "effective_from", "applies_to",
+var itemFields = []string{"community_id", "name", "kind", "deposit", "shared", "unit_price", "effective_from", "applies_to",
 	"house_codes", "late_fee_daily_rate", "late_fee_grace_days", "late_fee_cap", "notes"}
 
 var exemptionFields = []string{"house_code", "fee_item_id", "from", "to", "reason"}
@@ -162,7 +162,7 @@ func (p *pages) renderItems(w http.ResponseWriter, r *http.Request, status int, 
 // community, which checks it is the caller's.
 func (p *pages) itemInput(r *http.Request, communityID int64) (FeeItemInput, error) {
 	in := FeeItemInput{CommunityID: communityID, Name: r.FormValue("name"), Kind: r.FormValue("kind"),
-		Deposit: r.FormValue("deposit") != "", UnitPrice: web.Text(r.FormValue("unit_price")),
+		Deposit: r.FormValue("deposit") != "", Shared: r.FormValue("shared") != "", UnitPrice: web.Text(r.FormValue("unit_price")),
 		EffectiveFrom: strings.TrimSpace(r.FormValue("effective_from")), LateFeeRate: web.Text(r.FormValue("late_fee_daily_rate")),
 		LateFeeCap: web.Text(r.FormValue("late_fee_cap")), Notes: r.FormValue("notes")}
 	for _, u := range r.PostForm["use"] {

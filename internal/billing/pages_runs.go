@@ -20,6 +20,7 @@ func (p *pages) runRoutes(rt *web.Router) {
 
 	rt.Handle("GET /billing/readings", auth.PermBillingRead, p.readings)
 	rt.Handle("POST /billing/readings", auth.PermBillingMeter, p.readingCreate)
+	rt.Handle("POST /billing/readings/import", auth.PermBillingMeter, p.readingImport)
 }
 
 func (p *pages) runs(w http.ResponseWriter, r *http.Request) error {
@@ -163,8 +164,9 @@ func (p *pages) renderReadings(w http.ResponseWriter, r *http.Request, status in
 	for _, it := range metered {
 		names[it.ID] = it.Name
 	}
+	imp, _ := pg.Data.(*readingImportView)
 	pg.Title, pg.Nav = "抄表", "billing_readings"
-	pg.Data = map[string]any{"C": c, "Readings": rs, "Codes": codes, "Metered": metered, "ItemNames": names, "Pager": pager(r, total)}
+	pg.Data = map[string]any{"Import": imp, "C": c, "Readings": rs, "Codes": codes, "Metered": metered, "ItemNames": names, "Pager": pager(r, total)}
 	return p.t.Render(w, r, status, "readings", pg)
 }
 

@@ -89,6 +89,11 @@ func plan(ctx context.Context, q db.Querier, communityID int64, period string) (
 	if err := rows.Err(); err != nil {
 		return nil, nil, err
 	}
+	shared := map[int64]int64{} // 公摊: the community meter's consumption per item
+	if err := eachRow(ctx, q, `SELECT fee_item_id, consumption FROM shared_readings WHERE community_id = $1 AND period = $2`,
+		[]any{communityID, period}, func(a, b int64) { shared[a] = b }); err != nil {
+		return nil, nil, err
+	}
 
 	var lines []line
 	for _, it := range items {
@@ -97,6 +102,30 @@ func plan(ctx context.Context, q db.Querier, communityID int64, period string) (
 			continue
 		}
 		ri := RunItem{FeeItemID: it.ID, Name: it.Name}
+		// A shared item's charge (consumption × price, half-up) is split
+		// over all the houses it applies to by gross area, exempt and
+		// already billed ones included, so every run gives a house the
+		// same share and an exempt house's share is not passed on.
+		var shareQty, shareFen map[int64]int64
+		if it.Kind == KindMetered && it.Shared {
+			if cons, ok := shared[it.ID]; ok {
+				var ids, areas []int64
+				for _, h := range houses {
+					if it.AppliesTo.matches(h.id, h.building, h.use) {
+						ids, areas = append(ids, h.id), append(areas, h.gross)
+					}
+				}
+				total, err := LineAmount(cons, price)
+				if err != nil {
+					return nil, nil, errs.Invalid("period", "%s 的金额超出范围", it.Name)
+				}
+				qs, fs := SplitByWeight(cons, areas), SplitByWeight(total, areas)
+				shareQty, shareFen = make(map[int64]int64, len(ids)), make(map[int64]int64, len(ids))
+				for i, id := range ids {
+					shareQty[id], shareFen[id] = qs[i], fs[i]
+				}
+			}
+		}
 		for _, h := range houses {
 			if !it.AppliesTo.matches(h.id, h.building, h.use) {
 				continue
@@ -118,6 +147,9 @@ func plan(ctx context.Context, q db.Querier, communityID int64, period string) (
 				qty = 100
 			case KindMetered:
 				v, ok := readings[k]
+				if it.Shared {
+					v, ok = shareQty[h.id]
+				}
 				if !ok {
 					run.Missing++
 					continue
@@ -127,6 +159,9 @@ func plan(ctx context.Context, q db.Querier, communityID int64, period string) (
 			amount, err := LineAmount(qty, price)
 			if err != nil {
 				return nil, nil, errs.Invalid("period", "%s 的金额超出范围", it.Name)
+			}
+			if it.Kind == KindMetered && it.Shared {
+				amount = shareFen[h.id] // the split of the total, so the lines add up to it
 			}
 			if amount == 0 {
 				continue

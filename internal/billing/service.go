@@ -38,6 +38,8 @@ func init() {
 		"late_fee_waived_reason": "滞纳金减免原因", "note": "备注"})
 	audit.Describe("payment", "缴费", map[string]string{"receipt_number": "收据号", "method": "方式", "amount_fen": "金额(分)",
 		"status": "状态", "void_reason": "作废原因"})
+	audit.DescribeValues("payment", Labels)
+	audit.DescribeValues("dunning", Labels)
 	audit.Describe("dunning", "催缴", map[string]string{"method": "方式", "result": "结果", "next_follow_up": "下次跟进"})
 	audit.Describe("expenditure", "支出", map[string]string{"spent_on": "日期", "category": "类别", "description": "说明",
 		"amount_fen": "金额(分)", "voided": "已作废", "void_reason": "作废原因"})
@@ -128,6 +130,9 @@ func (in *FeeItemInput) validate(create bool) (price, rate, capRate int64, err e
 	}
 	if in.Deposit && in.Kind != KindOneOff {
 		f.Add("deposit", "押金只能是一次性收费项目")
+	}
+	if in.Shared && in.Kind != KindMetered {
+		f.Add("shared", "只有抄表计费的项目才能按面积公摊")
 	}
 	if create {
 		if strings.TrimSpace(string(in.UnitPrice)) == "" {
@@ -247,9 +252,9 @@ func (s *Service) CreateFeeItem(ctx context.Context, by *auth.User, in FeeItemIn
 		now := s.Now()
 		var id int64
 		err := tx.QueryRowContext(ctx, `INSERT INTO fee_items (community_id, name, kind, deposit, applies_to, late_fee_rate,
-			late_fee_grace_days, late_fee_cap, active, notes, created_at, updated_at)
-			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$11) RETURNING id`, in.CommunityID, in.Name, in.Kind, in.Deposit,
-			string(applies), rate, in.LateFeeGraceDays, capRate, active, in.Notes, now).Scan(&id)
+			late_fee_grace_days, late_fee_cap, active, notes, created_at, updated_at, shared)
+			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$11,$12) RETURNING id`, in.CommunityID, in.Name, in.Kind, in.Deposit,
+			string(applies), rate, in.LateFeeGraceDays, capRate, active, in.Notes, now, in.Shared).Scan(&id)
 		if db.IsUniqueViolation(err) {
 			return errs.Conflict("name", "该小区已有收费项目 %s", in.Name)
 		}
@@ -284,7 +289,7 @@ func (s *Service) UpdateFeeItem(ctx context.Context, by *auth.User, id int64, in
 		if err := see(by, before.CommunityID); err != nil {
 			return err
 		}
-		in.CommunityID, in.Kind, in.Deposit = before.CommunityID, before.Kind, before.Deposit
+		in.CommunityID, in.Kind, in.Deposit, in.Shared = before.CommunityID, before.Kind, before.Deposit, before.Shared
 		_, rate, capRate, err := in.validate(false)
 		if err != nil {
 			return err

@@ -219,6 +219,9 @@ func (s *Service) RecordReading(ctx context.Context, by *auth.User, in ReadingIn
 		if it.Kind != KindMetered {
 			return errs.Invalid("fee_item_id", "%s 不是抄表计费的项目", it.Name)
 		}
+		if it.Shared {
+			return errs.Invalid("fee_item_id", "%s 按总表公摊，请录入总表读数", it.Name)
+		}
 		if err := f.Err(); err != nil {
 			return err
 		}

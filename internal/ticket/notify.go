@@ -112,7 +112,10 @@ func (s *Service) Escalate(ctx context.Context) (int, error) {
 		if ok, err := s.DB.TryJobLock(ctx, tx, escalateLock); err != nil || !ok {
 			return err // another server is escalating right now
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT `+ticketCols+ticketFrom+` WHERE NOT t.overdue AND (
+		// The status term, implied by the rest, lets the partial index
+		// tickets_unfinished serve this every minute at any table size.
+		rows, err := tx.QueryContext(ctx, `SELECT `+ticketCols+ticketFrom+` WHERE NOT t.overdue
+			AND t.status IN ('new','dispatched','in_progress','resolved') AND (
 			(t.first_response_at IS NULL AND t.respond_due_at < $1 AND t.status NOT IN ('cancelled','closed'))
 			OR (t.status IN ('new','dispatched','in_progress') AND t.resolve_due_at < $1)) ORDER BY t.id LIMIT 500`, now)
 		if err != nil {

@@ -26,6 +26,7 @@ func init() {
 		"resolution": "处理结果", "callback_result": "回访结果", "valid": "有效投诉", "validity_reason": "定性理由",
 		"major": "重大投诉", "major_report": "书面报告", "cancel_reason": "取消原因", "reopen_count": "返修次数",
 		"title": "标题", "kind": "类型", "urgency": "紧急程度", "overdue": "超时"})
+	audit.DescribeValues("ticket", Labels)
 	audit.Describe("sla_policy", "时限标准", map[string]string{"respond_within": "响应时限", "resolve_within": "完成时限"})
 }
 
@@ -39,6 +40,9 @@ type Service struct {
 	DB  *db.DB
 	Cal Calendar
 	Now func() time.Time
+
+	stmts    stmtCache
+	policies policyCache
 }
 
 // NewService returns the ticket service.
@@ -89,14 +93,18 @@ func (s *Service) Policy(ctx context.Context, q db.Querier, kind, urgency string
 		FROM sla_policies WHERE kind = $1 AND urgency = $2`, kind, urgency).
 		Scan(&p.RespondWithin.Minutes, &p.RespondWithin.Workdays, &p.ResolveWithin.Minutes, &p.ResolveWithin.Workdays, &p.UpdatedAt)
 	if err == sql.ErrNoRows {
-		for _, d := range DefaultPolicies {
-			if d.Kind == kind && d.Urgency == urgency {
-				return d, nil
-			}
-		}
-		return Policy{}, errs.Invalid("kind", "没有该类型的时限标准")
+		return defaultPolicy(kind, urgency)
 	}
 	return p, err
+}
+
+func defaultPolicy(kind, urgency string) (Policy, error) {
+	for _, d := range DefaultPolicies {
+		if d.Kind == kind && d.Urgency == urgency {
+			return d, nil
+		}
+	}
+	return Policy{}, errs.Invalid("kind", "没有该类型的时限标准")
 }
 
 // Policies lists every (kind, urgency) policy in effect.
@@ -156,6 +164,7 @@ func (s *Service) SetPolicy(ctx context.Context, by *auth.User, p Policy) (Polic
 			EntityID: int64(slices.Index(Kinds, p.Kind)*10 + slices.Index(Urgencies, p.Urgency)),
 			Action:   audit.ActionUpdate, Before: before, After: p})
 	})
+	s.clearPolicies()
 	return p, err
 }
 
@@ -182,7 +191,7 @@ func (s *Service) List(ctx context.Context, by *auth.User, f Filter) ([]*Ticket,
 	}
 	scopeFilter(by, &f)
 	now := s.Now()
-	ts, total, err := listTickets(ctx, s.DB, f, now)
+	ts, total, err := listTickets(ctx, s.DB, s.DB.Dialect, f, now)
 	for _, t := range ts {
 		t.Overdue = t.Overdue || t.LateAt(now)
 	}
@@ -200,7 +209,7 @@ func (s *Service) Create(ctx context.Context, by *auth.User, in CreateInput) (*T
 	if !by.Sees(in.CommunityID) {
 		return nil, errs.Forbidden("该小区不在您管辖范围内")
 	}
-	pol, err := s.Policy(ctx, s.DB, in.Kind, in.Urgency)
+	pol, err := s.cachedPolicy(ctx, in.Kind, in.Urgency)
 	if err != nil {
 		return nil, err
 	}
@@ -212,60 +221,73 @@ func (s *Service) Create(ctx context.Context, by *auth.User, in CreateInput) (*T
 	if err != nil {
 		return nil, err
 	}
-	var t *Ticket
+	t := &Ticket{CommunityID: in.CommunityID, Kind: in.Kind, Urgency: in.Urgency, Channel: in.Channel, Title: in.Title,
+		Description: in.Description, Category: strings.TrimSpace(in.Category), Location: strings.TrimSpace(in.Location),
+		ReceiverID: by.ID, ReceiverName: by.Name, Status: StatusNew, ReceivedAt: received, RespondDueAt: respondDue,
+		ResolveDueAt: resolveDue, CreatedAt: now, UpdatedAt: now}
+	if in.HouseID != nil {
+		h := *in.HouseID
+		t.HouseID = &h
+	}
 	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		var exists int64
-		if err := tx.QueryRowContext(ctx, `SELECT id FROM communities WHERE id = $1`, in.CommunityID).Scan(&exists); err != nil {
-			if err == sql.ErrNoRows {
-				return errs.Invalid("community_id", "小区不存在")
+		q := s.q(tx)
+		if t.HouseID == nil {
+			var exists int64
+			if err := q.QueryRowContext(ctx, `SELECT id FROM communities WHERE id = $1`, t.CommunityID).Scan(&exists); err != nil {
+				if err == sql.ErrNoRows {
+					return errs.Invalid("community_id", "小区不存在")
+				}
+				return err
 			}
-			return err
-		}
-		if in.HouseID != nil {
+		} else {
+			// The house (whose community exists by its foreign key) and
+			// its current owner, the default requester, in one query.
 			var hc int64
-			err := tx.QueryRowContext(ctx, `SELECT community_id FROM houses WHERE id = $1`, *in.HouseID).Scan(&hc)
-			if err == sql.ErrNoRows || (err == nil && hc != in.CommunityID) {
+			var owner, phone sql.NullString
+			err := q.QueryRowContext(ctx, `SELECT h.community_id, h.code, o.name, o.phone FROM houses h
+				LEFT JOIN house_owners ho ON ho.house_id = h.id AND ho.active LEFT JOIN owners o ON o.id = ho.owner_id
+				WHERE h.id = $1 ORDER BY ho.id LIMIT 1`, *t.HouseID).Scan(&hc, &t.HouseCode, &owner, &phone)
+			if err == sql.ErrNoRows || (err == nil && hc != t.CommunityID) {
 				return errs.Invalid("house_id", "房屋不存在或不在该小区")
 			}
 			if err != nil {
 				return err
 			}
-			if in.RequesterName == "" {
-				// The current owner is the default requester of a house.
-				tx.QueryRowContext(ctx, `SELECT o.name, o.phone FROM house_owners ho JOIN owners o ON o.id = ho.owner_id
-					WHERE ho.house_id = $1 AND ho.active ORDER BY ho.id LIMIT 1`, *in.HouseID).Scan(&in.RequesterName, &in.RequesterPhone)
+			if in.RequesterName == "" && owner.Valid {
+				in.RequesterName, in.RequesterPhone = owner.String, phone.String
 			}
 		}
+		t.RequesterName, t.RequesterPhone = in.RequesterName, in.RequesterPhone
 		year := received.In(shanghai).Year()
-		number, err := nextNumber(ctx, tx, in.CommunityID, year)
-		if err != nil {
+		var err error
+		if t.Number, err = nextNumber(ctx, q, t.CommunityID, year); err != nil {
 			return err
 		}
-		var id int64
-		err = tx.QueryRowContext(ctx, `INSERT INTO tickets (community_id, number, year, kind, urgency, channel, title, description,
+		// The ticket is what was inserted: no re-read.
+		err = q.QueryRowContext(ctx, `INSERT INTO tickets (community_id, number, year, kind, urgency, channel, title, description,
 			category, house_id, location, requester_name, requester_phone, receiver_id, status, received_at, respond_due_at,
 			resolve_due_at, created_at, updated_at)
 			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,'new',$15,$16,$17,$18,$18) RETURNING id`,
-			in.CommunityID, number, year, in.Kind, in.Urgency, in.Channel, in.Title, in.Description, strings.TrimSpace(in.Category),
-			in.HouseID, strings.TrimSpace(in.Location), in.RequesterName, in.RequesterPhone, by.ID, received, respondDue,
-			resolveDue, now).Scan(&id)
+			t.CommunityID, t.Number, year, t.Kind, t.Urgency, t.Channel, t.Title, t.Description, t.Category,
+			t.HouseID, t.Location, t.RequesterName, t.RequesterPhone, t.ReceiverID, t.ReceivedAt, t.RespondDueAt,
+			t.ResolveDueAt, now).Scan(&t.ID)
 		if err != nil {
 			return fmt.Errorf("insert ticket: %w", err)
-		}
-		if t, err = getTicket(ctx, tx, id); err != nil {
-			return err
 		}
 		note := Label(in.Channel) + "受理"
 		if !received.Equal(now) {
 			note += "（补录，受理时间 " + received.In(shanghai).Format("2006-01-02 15:04") + "）"
 		}
-		if err := addEvent(ctx, tx, t, now, by.ID, by.Name, "create", "", StatusNew, note); err != nil {
+		if err := addEvent(ctx, q, t, now, by.ID, by.Name, "create", "", StatusNew, note); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, audit.Event{Actor: by.Actor(), CommunityID: t.CommunityID, Entity: "ticket",
-			EntityID: id, Action: audit.ActionCreate, After: t})
+		return audit.Record(ctx, q, audit.Event{Actor: by.Actor(), CommunityID: t.CommunityID, Entity: "ticket",
+			EntityID: t.ID, Action: audit.ActionCreate, After: t})
 	})
-	return t, err
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
 }
 
 var shanghai = func() *time.Location {

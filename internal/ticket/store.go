@@ -57,6 +57,7 @@ func scanTicket(s scanner) (*Ticket, error) {
 		}
 	}
 	t.ReceivedAt, t.RespondDueAt, t.ResolveDueAt = t.ReceivedAt.UTC(), t.RespondDueAt.UTC(), t.ResolveDueAt.UTC()
+	t.CreatedAt, t.UpdatedAt = t.CreatedAt.UTC(), t.UpdatedAt.UTC()
 	return &t, nil
 }
 
@@ -113,22 +114,48 @@ type Filter struct {
 	ownDept    string
 	ownUserID  int64
 	restricted bool
+
+	// For the KPI passes (kpi.go): the kinds, and every community named.
+	kinds          []string
+	everyCommunity bool
 }
 
 // cond is the shared WHERE builder.
 type cond = db.Where
 
-func (f Filter) cond(now time.Time) *cond {
+func (f Filter) cond(now time.Time) *cond { return f.where(now, false) }
+
+// where builds the filter's WHERE clause. With scopeAsFilter, the
+// scope of a user with several communities is written
+// "+t.community_id IN (…)": the unary plus keeps it out of index
+// selection, so that SQLite reads a page in order from an index on
+// received_at (or kind, status, … then received_at) with the scope as a
+// filter, instead of fetching and sorting every row of those
+// communities — it has no statistics to see the difference. PostgreSQL
+// has them, and the plus would only blind it.
+func (f Filter) where(now time.Time, scopeAsFilter bool) *cond {
 	c := &cond{}
-	c.Scope("t.community_id", f.scope)
+	if scopeAsFilter && len(f.scope) > 1 {
+		c.Scope("+t.community_id", f.scope)
+	} else {
+		c.Scope("t.community_id", f.scope)
+	}
 	if f.restricted {
 		c.Add("(t.department = ? OR t.assignee_id = ? OR t.receiver_id = ?)", f.ownDept, f.ownUserID, f.ownUserID)
 	}
 	if f.CommunityID > 0 {
 		c.Add("t.community_id = ?", f.CommunityID)
 	}
+	if f.everyCommunity {
+		c.Add("t.community_id IN (SELECT id FROM communities)")
+	}
 	if f.Kind != "" {
 		c.Add("t.kind = ?", f.Kind)
+	}
+	if len(f.kinds) > 0 {
+		var in string
+		in, c.Args = db.In(c.Args, f.kinds)
+		c.Add("t.kind IN (" + in + ")")
 	}
 	switch f.Status {
 	case "":
@@ -150,6 +177,10 @@ func (f Filter) cond(now time.Time) *cond {
 		c.Add("t.house_id = ?", f.HouseID)
 	}
 	if f.Overdue {
+		// The first term adds nothing (a ticket late in either way is in
+		// one of these states) but lets the small partial index
+		// tickets_unfinished find the candidates.
+		c.Add("t.status IN ('new','dispatched','in_progress','resolved')")
 		c.Add(`((t.first_response_at IS NULL AND t.respond_due_at < ? AND t.status NOT IN ('cancelled','closed'))
 			OR (t.status IN ('new','dispatched','in_progress') AND t.resolve_due_at < ?))`, now, now)
 	}
@@ -168,12 +199,16 @@ func (f Filter) cond(now time.Time) *cond {
 	return c
 }
 
-func listTickets(ctx context.Context, q db.Querier, f Filter, now time.Time) ([]*Ticket, int, error) {
+func listTickets(ctx context.Context, q db.Querier, dialect db.Dialect, f Filter, now time.Time) ([]*Ticket, int, error) {
 	c := f.cond(now)
 	var total int
 	if err := q.QueryRowContext(ctx, "SELECT count(*) FROM tickets t"+c.SQL(), c.Args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count tickets: %w", err)
 	}
+	if total <= f.Offset {
+		return []*Ticket{}, total, nil
+	}
+	c = f.where(now, dialect == db.SQLite)
 	if f.Limit <= 0 {
 		f.Limit = 50
 	}
@@ -181,9 +216,11 @@ func listTickets(ctx context.Context, q db.Querier, f Filter, now time.Time) ([]
 	if f.Callback {
 		order = " ORDER BY t.resolved_at, t.id"
 	}
-	c.Args = append(c.Args, f.Limit, f.Offset)
-	rows, err := q.QueryContext(ctx, `SELECT `+ticketCols+ticketFrom+c.SQL()+order+
-		fmt.Sprintf(" LIMIT $%d OFFSET $%d", len(c.Args)-1, len(c.Args)), c.Args...)
+	// The page's ids first, from an index alone where one covers the
+	// filter (the rows skipped to reach page 20 are never read), then
+	// those rows with their joins.
+	page := `SELECT t.id FROM tickets t` + c.SQL() + order + c.Page(f.Limit, f.Offset)
+	rows, err := q.QueryContext(ctx, `SELECT `+ticketCols+ticketFrom+` WHERE t.id IN (`+page+`)`+order, c.Args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list tickets: %w", err)
 	}
@@ -202,9 +239,9 @@ func listTickets(ctx context.Context, q db.Querier, f Filter, now time.Time) ([]
 // nextNumber allocates the next ticket number of a community and year in
 // tx: an upsert on the counter row, so concurrent creators queue on it and
 // no number is skipped or given twice.
-func nextNumber(ctx context.Context, tx *sql.Tx, communityID int64, year int) (string, error) {
+func nextNumber(ctx context.Context, q db.Querier, communityID int64, year int) (string, error) {
 	var last int64
-	err := tx.QueryRowContext(ctx, `INSERT INTO ticket_counters (community_id, year, last) VALUES ($1, $2, 1)
+	err := q.QueryRowContext(ctx, `INSERT INTO ticket_counters (community_id, year, last) VALUES ($1, $2, 1)
 		ON CONFLICT (community_id, year) DO UPDATE SET last = ticket_counters.last + 1 RETURNING last`,
 		communityID, year).Scan(&last)
 	if err != nil {

@@ -40,7 +40,8 @@ func (s *Service) step(ctx context.Context, by *auth.User, id int64, action stri
 	var out *Ticket
 	var now time.Time
 	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		before, err := getTicket(ctx, tx, id)
+		q := s.q(tx)
+		before, err := getTicket(ctx, q, id)
 		if err != nil {
 			return err
 		}
@@ -58,20 +59,20 @@ func (s *Service) step(ctx context.Context, by *auth.User, id int64, action stri
 		if to == "" {
 			to = before.Status
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE tickets SET status = $1, updated_at = $2 WHERE id = $3`, to, now, id); err != nil {
+		if _, err := q.ExecContext(ctx, `UPDATE tickets SET status = $1, updated_at = $2 WHERE id = $3`, to, now, id); err != nil {
 			return err
 		}
-		if err := addEvent(ctx, tx, before, now, by.ID, by.Name, action, before.Status, to, note); err != nil {
+		if err := addEvent(ctx, q, before, now, by.ID, by.Name, action, before.Status, to, note); err != nil {
 			return err
 		}
-		if out, err = getTicket(ctx, tx, id); err != nil {
+		if out, err = getTicket(ctx, q, id); err != nil {
 			return err
 		}
-		if err := audit.Record(ctx, tx, audit.Event{Actor: by.Actor(), CommunityID: out.CommunityID, Entity: "ticket",
+		if err := audit.Record(ctx, q, audit.Event{Actor: by.Actor(), CommunityID: out.CommunityID, Entity: "ticket",
 			EntityID: id, Action: action, Before: before, After: out}); err != nil {
 			return err
 		}
-		out.Events, err = events(ctx, tx, id)
+		out.Events, err = events(ctx, q, id)
 		return err
 	})
 	if err != nil {

@@ -143,6 +143,7 @@ func (e Entry) Changes() []Change {
 	}
 	labelsMu.RLock()
 	labels := fieldLabels[e.Entity]
+	vl := valueLabels[e.Entity]
 	labelsMu.RUnlock()
 	var out []Change
 	for k := range keys {
@@ -150,6 +151,14 @@ func (e Entry) Changes() []Change {
 			continue
 		}
 		bv, av := show(b[k]), show(a[k])
+		if vl != nil {
+			if l, ok := vl[bv]; ok {
+				bv = l
+			}
+			if l, ok := vl[av]; ok {
+				av = l
+			}
+		}
 		if bv == av {
 			continue
 		}
@@ -195,7 +204,16 @@ var (
 	labelsMu     sync.RWMutex
 	entityLabels = map[string]string{}
 	fieldLabels  = map[string]map[string]string{}
+	valueLabels  = map[string]map[string]string{}
 )
+
+// DescribeValues registers the Chinese names of an entity's stored
+// values ("wechat" → 微信), so history panels show words, not codes.
+func DescribeValues(entity string, labels map[string]string) {
+	labelsMu.Lock()
+	defer labelsMu.Unlock()
+	valueLabels[entity] = labels
+}
 
 // Describe registers an entity's Chinese name and field labels, so that
 // history panels speak the user's language.

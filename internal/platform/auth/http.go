@@ -39,6 +39,7 @@ func (h *Handlers) Routes(rt *web.Router) {
 	rt.Handle("POST /logout/all", PermSignedIn, h.logoutAll)
 	rt.Handle("GET /account", PermSignedIn, h.account)
 	rt.Handle("POST /account/password", PermSignedIn, h.accountPassword)
+	rt.Handle("POST /account/email", PermSignedIn, h.accountEmail)
 
 	rt.Handle("POST /api/v1/login", "", h.apiLogin)
 	rt.Handle("POST /api/v1/logout", PermSignedIn, h.apiLogout)
@@ -127,7 +128,8 @@ func (h *Handlers) logoutAll(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handlers) account(w http.ResponseWriter, r *http.Request) error {
-	return h.t.Render(w, r, http.StatusOK, "account", &web.Page{Title: "我的账号", Data: UserOf(r.Context())})
+	u := UserOf(r.Context())
+	return h.t.Render(w, r, http.StatusOK, "account", &web.Page{Title: "我的账号", Data: u, Form: url.Values{"email": {u.Email}}})
 }
 
 func (h *Handlers) accountPassword(w http.ResponseWriter, r *http.Request) error {
@@ -143,10 +145,30 @@ func (h *Handlers) accountPassword(w http.ResponseWriter, r *http.Request) error
 		if _, ok := errs.As(err); !ok {
 			return err
 		}
-		return h.t.Render(w, r, web.StatusOf(err), "account", &web.Page{Title: "我的账号", Data: u, Errors: errs.ByField(err)})
+		return h.t.Render(w, r, web.StatusOf(err), "account", &web.Page{Title: "我的账号", Data: u,
+			Form: url.Values{"email": {u.Email}}, Errors: errs.ByField(err)})
 	}
 	clearCookie(w)
 	web.Redirect(w, r, "/login", "密码已修改，请重新登录")
+	return nil
+}
+
+// accountEmail sets the signed-in user's own e-mail address.
+func (h *Handlers) accountEmail(w http.ResponseWriter, r *http.Request) error {
+	u := UserOf(r.Context())
+	email := strings.TrimSpace(r.FormValue("email"))
+	if _, err := h.S.SetEmail(r.Context(), u, u.ID, email); err != nil {
+		if _, ok := errs.As(err); !ok {
+			return err
+		}
+		return h.t.Render(w, r, web.StatusOf(err), "account", &web.Page{Title: "我的账号", Data: u,
+			Form: url.Values{"email": {email}}, Errors: errs.ByField(err)})
+	}
+	msg := "电子邮箱已保存"
+	if email == "" {
+		msg = "电子邮箱已删除，将不再收到邮件通知"
+	}
+	web.Redirect(w, r, "/account", msg)
 	return nil
 }
 
@@ -242,7 +264,8 @@ func (h *Handlers) userForm(w http.ResponseWriter, r *http.Request) error {
 	}
 	form := url.Values{}
 	if u != nil {
-		form = url.Values{"login": {u.Login}, "name": {u.Name}, "role": {string(u.Role)}, "department": {u.Department}, "phone": {u.Phone}}
+		form = url.Values{"login": {u.Login}, "name": {u.Name}, "role": {string(u.Role)}, "department": {u.Department},
+			"phone": {u.Phone}, "email": {u.Email}}
 	}
 	return h.t.Render(w, r, http.StatusOK, "user_form", &web.Page{Title: title, Nav: "users", Form: form, Data: d})
 }
@@ -250,7 +273,7 @@ func (h *Handlers) userForm(w http.ResponseWriter, r *http.Request) error {
 func inputFromForm(r *http.Request) (UserInput, error) {
 	r.ParseForm()
 	in := UserInput{Login: r.FormValue("login"), Name: r.FormValue("name"), Role: Role(r.FormValue("role")),
-		Department: r.FormValue("department"), Phone: strings.TrimSpace(r.FormValue("phone"))}
+		Department: r.FormValue("department"), Phone: strings.TrimSpace(r.FormValue("phone")), Email: r.FormValue("email")}
 	for _, s := range r.Form["communities"] {
 		id, err := strconv.ParseInt(s, 10, 64)
 		if err != nil {
@@ -396,7 +419,13 @@ func (h *Handlers) apiUserUpdate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var in UserInput
+	cur, err := h.S.User(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	// A client written before e-mail existed sends none: keep the
+	// address then ("email": "" removes it).
+	in := UserInput{Email: cur.Email}
 	if err := web.DecodeJSON(r, &in); err != nil {
 		return err
 	}

@@ -112,6 +112,7 @@ type User struct {
 	Role        Role      `json:"role"`
 	Department  string    `json:"department,omitempty"`
 	Phone       string    `json:"phone,omitempty"`
+	Email       string    `json:"email,omitempty"` // for e-mailed notifications; "" = none
 	Disabled    bool      `json:"disabled"`
 	Communities []int64   `json:"communities"`
 	CreatedAt   time.Time `json:"created_at"`

@@ -10,8 +10,10 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
+	"net/mail"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -33,7 +35,7 @@ var Module = db.Module{Name: "auth", FS: migrations}
 func init() {
 	audit.Describe("user", "用户", map[string]string{
 		"login": "登录名", "name": "姓名", "role": "角色", "department": "部门", "phone": "电话",
-		"disabled": "停用", "communities": "管辖小区",
+		"disabled": "停用", "communities": "管辖小区", "email": "电子邮箱",
 	})
 }
 
@@ -62,6 +64,22 @@ type Service struct {
 	// Params are the argon2id parameters; tests lower them.
 	Params *argon2id.Params
 	Now    func() time.Time
+
+	// session is the session lookup, prepared once: SQLite's driver
+	// would otherwise parse it on every request.
+	sessionMu sync.Mutex
+	session   *sql.Stmt
+}
+
+// sessionStmt returns the prepared session lookup, or nil (the plain
+// query then runs and reports any error).
+func (s *Service) sessionStmt(ctx context.Context) *sql.Stmt {
+	s.sessionMu.Lock()
+	defer s.sessionMu.Unlock()
+	if s.session == nil {
+		s.session, _ = s.DB.PrepareContext(ctx, sessionSQL)
+	}
+	return s.session
 }
 
 // NewService returns a service with production settings.
@@ -76,6 +94,7 @@ type UserInput struct {
 	Role        Role    `json:"role"`
 	Department  string  `json:"department"`
 	Phone       string  `json:"phone"`
+	Email       string  `json:"email"` // optional
 	Communities []int64 `json:"communities"`
 }
 
@@ -97,6 +116,10 @@ func (in *UserInput) validate(creating bool) error {
 	}
 	if !in.Role.Valid() {
 		f.Add("role", "请选择角色")
+	}
+	in.Email = strings.TrimSpace(in.Email)
+	if msg := emailProblem(in.Email); msg != "" {
+		f.Add("email", "%s", msg)
 	}
 	if in.Role == RoleDeptStaff && !slices.Contains(Departments, in.Department) {
 		f.Add("department", "部门员工需选择部门")
@@ -125,6 +148,32 @@ func validLogin(s string) bool {
 		}
 	}
 	return true
+}
+
+// CleanEmail trims an e-mail address and checks it: empty (no e-mail),
+// or one plain address of at most 100 characters, without a display
+// name ("张三 <a@b.cn>" is refused: the name is the account's).
+func CleanEmail(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if msg := emailProblem(s); msg != "" {
+		return s, errs.Invalid("email", "%s", msg)
+	}
+	return s, nil
+}
+
+func emailProblem(s string) string {
+	if s == "" {
+		return ""
+	}
+	if utf8.RuneCountInString(s) > 100 {
+		return "电子邮箱不能超过 100 个字符"
+	}
+	// The domain needs a dot: "zhang@localhost" is no staff mailbox.
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s || a.Name != "" || !strings.Contains(s[strings.LastIndexByte(s, '@')+1:], ".") {
+		return "电子邮箱格式不正确，例如 zhangsan@example.com"
+	}
+	return ""
 }
 
 // CheckPassword enforces the password policy: at least 8 characters with
@@ -175,8 +224,8 @@ func (s *Service) CreateUser(ctx context.Context, by *User, in UserInput, passwo
 	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		now := s.Now()
 		var id int64
-		err := tx.QueryRowContext(ctx, `INSERT INTO users (login, name, role, department, phone, password_hash, created_at, updated_at)
-			VALUES ($1,$2,$3,$4,$5,$6,$7,$7) RETURNING id`, in.Login, in.Name, in.Role, in.Department, in.Phone, hash, now).Scan(&id)
+		err := tx.QueryRowContext(ctx, `INSERT INTO users (login, name, role, department, phone, email, password_hash, created_at, updated_at)
+			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$8) RETURNING id`, in.Login, in.Name, in.Role, in.Department, in.Phone, in.Email, hash, now).Scan(&id)
 		if db.IsUniqueViolation(err) {
 			return errs.Conflict("login", "登录名 %s 已被使用", in.Login)
 		}
@@ -195,7 +244,8 @@ func (s *Service) CreateUser(ctx context.Context, by *User, in UserInput, passwo
 	return u, err
 }
 
-// UpdateUser changes name, role, department, phone and communities.
+// UpdateUser changes name, role, department, phone, e-mail and
+// communities.
 func (s *Service) UpdateUser(ctx context.Context, by *User, id int64, in UserInput) (*User, error) {
 	if err := in.validate(false); err != nil {
 		return nil, err
@@ -216,12 +266,40 @@ func (s *Service) UpdateUser(ctx context.Context, by *User, id int64, in UserInp
 				return err
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET name=$1, role=$2, department=$3, phone=$4, updated_at=$5 WHERE id=$6`,
-			in.Name, in.Role, in.Department, in.Phone, s.Now(), id); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET name=$1, role=$2, department=$3, phone=$4, email=$5, updated_at=$6 WHERE id=$7`,
+			in.Name, in.Role, in.Department, in.Phone, in.Email, s.Now(), id); err != nil {
 			return fmt.Errorf("update user: %w", err)
 		}
 		if err := setCommunities(ctx, tx, id, in.Communities); err != nil {
 			return err
+		}
+		if u, _, err = getUser(ctx, tx, "id = $1", id); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Event{Actor: actor(by), Entity: "user", EntityID: id, Action: audit.ActionUpdate, Before: before, After: u})
+	})
+	return u, err
+}
+
+// SetEmail changes only the e-mail address of an account: a user's own,
+// from the account page ("" removes it).
+func (s *Service) SetEmail(ctx context.Context, by *User, id int64, email string) (*User, error) {
+	email, err := CleanEmail(email)
+	if err != nil {
+		return nil, err
+	}
+	var u *User
+	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		before, _, err := getUser(ctx, tx, "id = $1", id)
+		if err != nil {
+			return err
+		}
+		if before.Email == email {
+			u = before
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET email=$1, updated_at=$2 WHERE id=$3`, email, s.Now(), id); err != nil {
+			return fmt.Errorf("set email: %w", err)
 		}
 		if u, _, err = getUser(ctx, tx, "id = $1", id); err != nil {
 			return err
@@ -420,7 +498,7 @@ func (s *Service) Authenticate(ctx context.Context, token, kind string) (*User, 
 	}
 	now := s.Now()
 	hash := hashToken(token)
-	u, lastSeen, err := sessionUser(ctx, s.DB, hash, kind, now)
+	u, lastSeen, err := sessionUser(ctx, s.sessionStmt(ctx), s.DB, hash, kind, now)
 	if err != nil {
 		return nil, err
 	}
