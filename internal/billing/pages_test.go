@@ -15,65 +15,15 @@ import (
 // The staff console's billing pages, driven as a browser does: a session
 // cookie, forms with the CSRF field, redirects followed by hand.
 
-// page GETs path in a browser session and fails unless the status is want.
-func page(t *testing.T, c *apptest.Client, path string, want int) string {
-	t.Helper()
-	r := c.Get(path)
-	if r.Code != want {
-		t.Fatalf("GET %s: %s, want %d", path, r, want)
-	}
-	return string(r.Body)
-}
+// The page helpers are shared with the other modules' page tests.
+var (
+	page   = apptest.Page
+	submit = apptest.Submit
+	follow = apptest.Follow
+	has    = apptest.Has
+	hasNot = apptest.HasNot
+)
 
-// submit posts a form and fails unless the status is want.
-func submit(t *testing.T, c *apptest.Client, path string, form url.Values, want int) *apptest.Response {
-	t.Helper()
-	r := c.Post(path, form)
-	if r.Code != want {
-		t.Fatalf("POST %s %v: %s, want %d", path, form, r, want)
-	}
-	return r
-}
-
-// follow GETs a redirect's Location with the flash cookie it set.
-func follow(t *testing.T, c *apptest.Client, r *apptest.Response) (string, string) {
-	t.Helper()
-	loc := r.Header.Get("Location")
-	if loc == "" {
-		t.Fatalf("no redirect in %s", r)
-	}
-	req := c.Request("GET", loc, nil)
-	for _, ck := range r.Result.Cookies() {
-		if ck.Name == "wuye_flash" {
-			req.AddCookie(ck)
-		}
-	}
-	got := c.Send(req)
-	if got.Code != http.StatusOK {
-		t.Fatalf("GET %s: %s", loc, got)
-	}
-	return loc, string(got.Body)
-}
-
-// has fails unless body contains every one of want.
-func has(t *testing.T, what, body string, want ...string) {
-	t.Helper()
-	for _, w := range want {
-		if !strings.Contains(body, w) {
-			t.Errorf("%s: no %q in the page", what, w)
-		}
-	}
-}
-
-// hasNot fails if body contains any of bad.
-func hasNot(t *testing.T, what, body string, bad ...string) {
-	t.Helper()
-	for _, w := range bad {
-		if strings.Contains(body, w) {
-			t.Errorf("%s: unexpected %q in the page", what, w)
-		}
-	}
-}
 
 func ids(bs []*billing.Bill) []string {
 	out := make([]string, len(bs))
