@@ -24,7 +24,6 @@ var (
 	hasNot = apptest.HasNot
 )
 
-
 func ids(bs []*billing.Bill) []string {
 	out := make([]string, len(bs))
 	for i, b := range bs {

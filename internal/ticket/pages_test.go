@@ -27,7 +27,6 @@ var (
 	hasNot = apptest.HasNot
 )
 
-
 // idFrom reads the ticket id of a "/tickets/{id}" location.
 func idFrom(t *testing.T, loc string) int64 {
 	t.Helper()

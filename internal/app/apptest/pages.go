@@ -70,4 +70,3 @@ func HasNot(t *testing.T, what, body string, bad ...string) {
 		}
 	}
 }
-
