@@ -3,10 +3,8 @@ package archive
 import (
 	"bytes"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -126,25 +124,8 @@ func (h *Handlers) apiImport(w http.ResponseWriter, r *http.Request) error {
 	if cid == 0 {
 		return errs.Invalid("community_id", "请指定导入的小区 community_id")
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, MaxImportBytes+1<<20)
-	var data []byte
-	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct == "multipart/form-data" {
-		if err := r.ParseMultipartForm(MaxImportBytes); err != nil {
-			var me *http.MaxBytesError
-			if errors.As(err, &me) {
-				return errs.Invalid("file", "文件超过 %d MB，请分批导入", MaxImportBytes>>20)
-			}
-			return errs.Invalid("file", "无法读取上传的表单：%v", err)
-		}
-		f, _, err := r.FormFile("file")
-		if err != nil {
-			return errs.Invalid("file", "请在表单字段 file 中上传 .xlsx 文件")
-		}
-		defer f.Close()
-		if data, err = readLimited(f); err != nil {
-			return err
-		}
-	} else if data, err = readLimited(r.Body); err != nil {
+	_, data, err := web.ReadUpload(w, r, "file", MaxImportBytes)
+	if err != nil {
 		return err
 	}
 	rep, err := h.S.ImportHouses(r.Context(), user(r), cid, bytes.NewReader(data), r.URL.Query().Get("commit") == "1")

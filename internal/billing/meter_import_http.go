@@ -3,10 +3,8 @@ package billing
 import (
 	"bytes"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"strings"
 
@@ -41,26 +39,8 @@ func (h *Handlers) importReadings(w http.ResponseWriter, r *http.Request) error 
 	if q.err != nil {
 		return q.err
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, MaxReadingImportBytes+1<<20)
-	var data []byte
-	var err error
-	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct == "multipart/form-data" {
-		if err := r.ParseMultipartForm(MaxReadingImportBytes); err != nil {
-			var me *http.MaxBytesError
-			if errors.As(err, &me) {
-				return errs.Invalid("file", "文件超过 %d MB，请分批导入", MaxReadingImportBytes>>20)
-			}
-			return errs.Invalid("file", "无法读取上传的表单：%v", err)
-		}
-		f, _, err := r.FormFile("file")
-		if err != nil {
-			return errs.Invalid("file", "请在表单字段 file 中上传 .xlsx 文件")
-		}
-		defer f.Close()
-		if data, err = readingFile(f); err != nil {
-			return err
-		}
-	} else if data, err = readingFile(r.Body); err != nil {
+	_, data, err := web.ReadUpload(w, r, "file", MaxReadingImportBytes)
+	if err != nil {
 		return err
 	}
 	rep, err := h.S.ImportReadings(r.Context(), user(r), in, bytes.NewReader(data))

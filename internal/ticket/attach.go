@@ -4,8 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"io"
-	"mime/multipart"
 	"net/http"
 	"path"
 	"strings"
@@ -145,30 +143,6 @@ func (h *Handlers) attachRoutes(rt *web.Router) {
 	rt.Handle("GET /tickets/{id}/attachments/{aid}", auth.PermTicketRead, h.download)
 }
 
-func readUpload(r *http.Request) (string, []byte, error) {
-	r.Body = http.MaxBytesReader(nil, r.Body, MaxAttachment+1<<20)
-	f, hdr, err := r.FormFile("file")
-	if err != nil {
-		if strings.Contains(err.Error(), "too large") {
-			return "", nil, errs.Invalid("file", "文件不能超过 10 MB")
-		}
-		return "", nil, errs.Invalid("file", "请选择要上传的文件（表单字段 file）")
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxAttachment+1))
-	if err != nil {
-		return "", nil, errs.Invalid("file", "读取文件失败")
-	}
-	return filename(hdr), data, nil
-}
-
-func filename(h *multipart.FileHeader) string {
-	if h == nil {
-		return ""
-	}
-	return h.Filename
-}
-
 func (h *Handlers) upload(api bool) web.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		id, err := web.ID(r, "id")
@@ -180,7 +154,7 @@ func (h *Handlers) upload(api bool) web.HandlerFunc {
 		if _, err := h.S.Get(r.Context(), user(r), id); err != nil {
 			return err
 		}
-		name, data, err := readUpload(r)
+		name, data, err := web.ReadUpload(w, r, "file", MaxAttachment)
 		var a *Attachment
 		if err == nil {
 			a, err = h.S.Attach(r.Context(), user(r), id, name, data)
