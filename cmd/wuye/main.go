@@ -162,7 +162,7 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout io.Wri
 		if res.Skipped {
 			fmt.Fprintln(stdout, "demo data already loaded in", *dsn)
 		} else {
-			fmt.Fprintf(stdout, "loaded demo company: %d communities, %d houses, %d owners\n", res.Communities, res.Houses, res.Owners)
+			fmt.Fprintf(stdout, "loaded demo company: %d communities, %d houses, %d owners, %d tickets\n", res.Communities, res.Houses, res.Owners, res.Tickets)
 		}
 		fmt.Fprintln(stdout, "demo logins (password "+demo.Password+"):")
 		for _, l := range demo.Logins {
