@@ -78,18 +78,18 @@ func (s *Service) arrearsCond(by *auth.User, f ArrearsFilter) (*cond, error) {
 		if err := see(by, f.CommunityID); err != nil {
 			return nil, err
 		}
-		c.add("b.community_id = ?", f.CommunityID)
+		c.Add("b.community_id = ?", f.CommunityID)
 	}
-	c.add("b.status = 'unpaid'")
-	c.add("b.deposit = ?", false)
+	c.Add("b.status = 'unpaid'")
+	c.Add("b.deposit = ?", false)
 	if f.BuildingID > 0 {
-		c.add("h.building_id = ?", f.BuildingID)
+		c.Add("h.building_id = ?", f.BuildingID)
 	}
 	if f.Category != "" {
-		c.add(`EXISTS (SELECT 1 FROM house_owners ho JOIN owners o ON o.id = ho.owner_id
+		c.Add(`EXISTS (SELECT 1 FROM house_owners ho JOIN owners o ON o.id = ho.owner_id
 			WHERE ho.house_id = b.house_id AND ho.active AND o.category = ?)`, f.Category)
 	}
-	c.scope("b.community_id", Scope(by))
+	c.Scope("b.community_id", Scope(by))
 	return c, nil
 }
 
@@ -104,15 +104,15 @@ func (s *Service) Arrears(ctx context.Context, by *auth.User, f ArrearsFilter) (
 	rep := &ArrearsReport{Items: []*Arrear{}, Buckets: append([]Bucket(nil), Buckets...), Period: now}
 	having := ""
 	if f.MinMonths > 1 {
-		c.args = append(c.args, f.MinMonths)
-		having = fmt.Sprintf(" HAVING count(DISTINCT b.period) >= $%d", len(c.args))
+		c.Args = append(c.Args, f.MinMonths)
+		having = fmt.Sprintf(" HAVING count(DISTINCT b.period) >= $%d", len(c.Args))
 	}
 	grouped := `SELECT b.house_id, h.code, b.community_id, CAST(SUM(b.amount_fen) AS BIGINT) AS owed, count(*), count(DISTINCT b.period),
-		MIN(b.period) AS oldest FROM bills b JOIN houses h ON h.id = b.house_id` + c.where() +
+		MIN(b.period) AS oldest FROM bills b JOIN houses h ON h.id = b.house_id` + c.SQL() +
 		` GROUP BY b.house_id, h.code, b.community_id` + having
 	// Totals and the houses per bucket, over every matched house.
 	rows, err := s.DB.QueryContext(ctx, `SELECT x.oldest, count(*), CAST(COALESCE(SUM(x.owed), 0) AS BIGINT) FROM (`+grouped+`) x
-		GROUP BY x.oldest`, c.args...)
+		GROUP BY x.oldest`, c.Args...)
 	if err != nil {
 		return nil, fmt.Errorf("arrears totals: %w", err)
 	}
@@ -131,8 +131,8 @@ func (s *Service) Arrears(ctx context.Context, by *auth.User, f ArrearsFilter) (
 	rows.Close()
 	// The amounts per bucket, by the age of each bill.
 	rows, err = s.DB.QueryContext(ctx, `SELECT b.period, CAST(SUM(b.amount_fen) AS BIGINT) FROM bills b JOIN houses h ON h.id = b.house_id
-		WHERE b.house_id IN (SELECT x.house_id FROM (`+grouped+`) x)`+strings.Replace(c.where(), " WHERE ", " AND ", 1)+
-		` GROUP BY b.period`, c.args...)
+		WHERE b.house_id IN (SELECT x.house_id FROM (`+grouped+`) x)`+strings.Replace(c.SQL(), " WHERE ", " AND ", 1)+
+		` GROUP BY b.period`, c.Args...)
 	if err != nil {
 		return nil, fmt.Errorf("arrears aging: %w", err)
 	}
@@ -150,9 +150,9 @@ func (s *Service) Arrears(ctx context.Context, by *auth.User, f ArrearsFilter) (
 	if limit <= 0 {
 		limit = 50
 	}
-	c.args = append(c.args, limit, offset)
+	c.Args = append(c.Args, limit, offset)
 	rows, err = s.DB.QueryContext(ctx, grouped+fmt.Sprintf(` ORDER BY oldest, owed DESC, b.house_id LIMIT $%d OFFSET $%d`,
-		len(c.args)-1, len(c.args)), c.args...)
+		len(c.Args)-1, len(c.Args)), c.Args...)
 	if err != nil {
 		return nil, fmt.Errorf("arrears: %w", err)
 	}
@@ -232,10 +232,10 @@ func (s *Service) Notices(ctx context.Context, by *auth.User, communityID int64,
 	}
 	var c cond
 	var in string
-	in, c.args = db.In(c.args, ids)
-	c.parts = append(c.parts, "b.house_id IN ("+in+")")
-	c.add("b.status = 'unpaid'")
-	c.add("b.deposit = ?", false)
+	in, c.Args = db.In(c.Args, ids)
+	c.Parts = append(c.Parts, "b.house_id IN ("+in+")")
+	c.Add("b.status = 'unpaid'")
+	c.Add("b.deposit = ?", false)
 	bills, _, err := listBills(ctx, s.DB, &c, "b.house_id, b.period, b.fee_item_id, b.id", 1_000_000, 0, s.Now())
 	if err != nil {
 		return nil, err
@@ -347,25 +347,25 @@ func (s *Service) DunningRecords(ctx context.Context, by *auth.User, f DunningFi
 		if err := see(by, f.CommunityID); err != nil {
 			return nil, 0, err
 		}
-		c.add("d.community_id = ?", f.CommunityID)
+		c.Add("d.community_id = ?", f.CommunityID)
 	}
 	if f.HouseID > 0 {
-		c.add("d.house_id = ?", f.HouseID)
+		c.Add("d.house_id = ?", f.HouseID)
 	}
 	order := " ORDER BY d.id DESC"
 	if f.Due != "" {
-		c.add("d.next_follow_up <> '' AND d.next_follow_up <= ?", f.Due)
-		c.add("d.id = (SELECT MAX(d2.id) FROM dunning_records d2 WHERE d2.house_id = d.house_id)")
-		c.add("EXISTS (SELECT 1 FROM bills b WHERE b.house_id = d.house_id AND b.status = 'unpaid' AND b.deposit = FALSE)")
+		c.Add("d.next_follow_up <> '' AND d.next_follow_up <= ?", f.Due)
+		c.Add("d.id = (SELECT MAX(d2.id) FROM dunning_records d2 WHERE d2.house_id = d.house_id)")
+		c.Add("EXISTS (SELECT 1 FROM bills b WHERE b.house_id = d.house_id AND b.status = 'unpaid' AND b.deposit = FALSE)")
 		order = " ORDER BY d.next_follow_up, d.id"
 	}
-	c.scope("d.community_id", Scope(by))
+	c.Scope("d.community_id", Scope(by))
 	from := ` FROM dunning_records d JOIN houses h ON h.id = d.house_id`
 	var total int
-	if err := s.DB.QueryRowContext(ctx, `SELECT count(*)`+from+c.where(), c.args...).Scan(&total); err != nil {
+	if err := s.DB.QueryRowContext(ctx, `SELECT count(*)`+from+c.SQL(), c.Args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count dunning: %w", err)
 	}
-	rows, err := s.DB.QueryContext(ctx, `SELECT `+dunningCols+from+c.where()+order+c.page(f.Limit, f.Offset), c.args...)
+	rows, err := s.DB.QueryContext(ctx, `SELECT `+dunningCols+from+c.SQL()+order+c.Page(f.Limit, f.Offset), c.Args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list dunning: %w", err)
 	}

@@ -30,7 +30,7 @@ func (s *Service) Bills(ctx context.Context, by *auth.User, f BillFilter) ([]*Bi
 		if err := see(by, f.CommunityID); err != nil {
 			return nil, 0, err
 		}
-		c.add("b.community_id = ?", f.CommunityID)
+		c.Add("b.community_id = ?", f.CommunityID)
 	}
 	if f.HouseID > 0 {
 		h, err := getHouse(ctx, s.DB, f.HouseID)
@@ -40,21 +40,21 @@ func (s *Service) Bills(ctx context.Context, by *auth.User, f BillFilter) ([]*Bi
 		if err := see(by, h.CommunityID); err != nil {
 			return nil, 0, err
 		}
-		c.add("b.house_id = ?", f.HouseID)
+		c.Add("b.house_id = ?", f.HouseID)
 	}
 	if f.FeeItemID > 0 {
-		c.add("b.fee_item_id = ?", f.FeeItemID)
+		c.Add("b.fee_item_id = ?", f.FeeItemID)
 	}
 	if f.RunID > 0 {
-		c.add("b.run_id = ?", f.RunID)
+		c.Add("b.run_id = ?", f.RunID)
 	}
 	if f.Status != "" {
-		c.add("b.status = ?", f.Status)
+		c.Add("b.status = ?", f.Status)
 	}
 	if f.Period != "" {
-		c.add("b.period = ?", f.Period)
+		c.Add("b.period = ?", f.Period)
 	}
-	c.scope("b.community_id", Scope(by))
+	c.Scope("b.community_id", Scope(by))
 	if f.AsOf.IsZero() {
 		f.AsOf = s.Now()
 	}

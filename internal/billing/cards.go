@@ -19,11 +19,11 @@ func (s *Service) Cards(ctx context.Context, by *auth.User) ([]web.Card, error) 
 	}
 	card := web.Card{Title: "收费"}
 	var c cond
-	c.add("status = 'unpaid'")
-	c.add("deposit = ?", false)
-	c.scope("community_id", Scope(by))
+	c.Add("status = 'unpaid'")
+	c.Add("deposit = ?", false)
+	c.Scope("community_id", Scope(by))
 	var owing int
-	if err := s.DB.QueryRowContext(ctx, `SELECT count(DISTINCT house_id) FROM bills`+c.where(), c.args...).Scan(&owing); err != nil {
+	if err := s.DB.QueryRowContext(ctx, `SELECT count(DISTINCT house_id) FROM bills`+c.SQL(), c.Args...).Scan(&owing); err != nil {
 		return nil, fmt.Errorf("billing card owing: %w", err)
 	}
 	card.Items = append(card.Items, web.CardItem{Label: "欠费户数", Count: owing, URL: "/billing/arrears"})

@@ -140,12 +140,12 @@ func (s *Service) Cashiers(ctx context.Context, by *auth.User, communityID int64
 		if err := see(by, communityID); err != nil {
 			return nil, err
 		}
-		c.add("community_id = ?", communityID)
+		c.Add("community_id = ?", communityID)
 	}
-	c.add("method <> ?", MethodPrepaid)
-	c.scope("community_id", Scope(by))
-	rows, err := s.DB.QueryContext(ctx, `SELECT cashier_id, MAX(cashier_name) FROM payments`+c.where()+
-		` GROUP BY cashier_id ORDER BY 2, 1`, c.args...)
+	c.Add("method <> ?", MethodPrepaid)
+	c.Scope("community_id", Scope(by))
+	rows, err := s.DB.QueryContext(ctx, `SELECT cashier_id, MAX(cashier_name) FROM payments`+c.SQL()+
+		` GROUP BY cashier_id ORDER BY 2, 1`, c.Args...)
 	if err != nil {
 		return nil, fmt.Errorf("cashiers: %w", err)
 	}

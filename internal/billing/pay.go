@@ -299,34 +299,34 @@ func (s *Service) Payments(ctx context.Context, by *auth.User, f PaymentFilter) 
 		if err := see(by, f.CommunityID); err != nil {
 			return nil, 0, err
 		}
-		c.add("p.community_id = ?", f.CommunityID)
+		c.Add("p.community_id = ?", f.CommunityID)
 	}
 	if f.HouseID > 0 {
-		c.add("p.house_id = ?", f.HouseID)
+		c.Add("p.house_id = ?", f.HouseID)
 	}
 	if f.CashierID > 0 {
-		c.add("p.cashier_id = ?", f.CashierID)
+		c.Add("p.cashier_id = ?", f.CashierID)
 	}
 	if f.Day != "" {
 		start := dayStart(f.Day)
-		c.add("p.paid_at >= ? AND p.paid_at < ?", start, start.Add(24*time.Hour))
+		c.Add("p.paid_at >= ? AND p.paid_at < ?", start, start.Add(24*time.Hour))
 	}
 	if f.From != "" {
-		c.add("p.paid_at >= ?", dayStart(f.From))
+		c.Add("p.paid_at >= ?", dayStart(f.From))
 	}
 	if f.To != "" {
-		c.add("p.paid_at < ?", dayStart(f.To).Add(24*time.Hour))
+		c.Add("p.paid_at < ?", dayStart(f.To).Add(24*time.Hour))
 	}
 	if f.Status != "" {
-		c.add("p.status = ?", f.Status)
+		c.Add("p.status = ?", f.Status)
 	}
 	if f.Method != "" {
-		c.add("p.method = ?", f.Method)
+		c.Add("p.method = ?", f.Method)
 	}
 	if f.Receipt != "" {
-		c.add("p.receipt_number = ?", strings.ToUpper(f.Receipt))
+		c.Add("p.receipt_number = ?", strings.ToUpper(f.Receipt))
 	}
-	c.scope("p.community_id", Scope(by))
+	c.Scope("p.community_id", Scope(by))
 	return listPayments(ctx, s.DB, &c, f.Limit, f.Offset)
 }
 
@@ -369,8 +369,8 @@ func (s *Service) Account(ctx context.Context, by *auth.User, houseID int64) (*A
 		return nil, err
 	}
 	var c cond
-	c.add("b.house_id = ?", h.ID)
-	c.add("b.status = ?", BillUnpaid)
+	c.Add("b.house_id = ?", h.ID)
+	c.Add("b.status = ?", BillUnpaid)
 	if a.Unpaid, _, err = listBills(ctx, s.DB, &c, "b.period, b.fee_item_id, b.id", 5000, 0, s.Now()); err != nil {
 		return nil, err
 	}
@@ -379,7 +379,7 @@ func (s *Service) Account(ctx context.Context, by *auth.User, houseID int64) (*A
 		a.LateFeeFen += b.LateFeeFen
 	}
 	var pc cond
-	pc.add("p.house_id = ?", h.ID)
+	pc.Add("p.house_id = ?", h.ID)
 	a.Payments, _, err = listPayments(ctx, s.DB, &pc, 20, 0)
 	return a, err
 }

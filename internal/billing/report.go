@@ -201,12 +201,12 @@ func (s *Service) CashReport(ctx context.Context, by *auth.User, communityID int
 		return nil, errs.Invalid("date", "日期格式应为 2026-11-27")
 	}
 	var c cond
-	c.add("p.community_id = ?", communityID)
+	c.Add("p.community_id = ?", communityID)
 	start := dayStart(d)
-	c.add("p.paid_at >= ? AND p.paid_at < ?", start, start.Add(24*time.Hour))
-	c.add("p.method <> ?", MethodPrepaid)
+	c.Add("p.paid_at >= ? AND p.paid_at < ?", start, start.Add(24*time.Hour))
+	c.Add("p.method <> ?", MethodPrepaid)
 	if cashierID > 0 {
-		c.add("p.cashier_id = ?", cashierID)
+		c.Add("p.cashier_id = ?", cashierID)
 	}
 	ps, _, err := listPayments(ctx, s.DB, &c, 100_000, 0)
 	if err != nil {

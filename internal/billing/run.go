@@ -27,9 +27,9 @@ type pair struct{ house, item int64 }
 // zero are not issued.
 func plan(ctx context.Context, q db.Querier, communityID int64, period string) (*BillRun, []line, error) {
 	var c cond
-	c.add("community_id = ?", communityID)
-	c.add("active = ?", true)
-	c.add("kind IN ('area','fixed','metered')")
+	c.Add("community_id = ?", communityID)
+	c.Add("active = ?", true)
+	c.Add("kind IN ('area','fixed','metered')")
 	items, err := listItems(ctx, q, &c)
 	if err != nil {
 		return nil, nil, err
@@ -421,14 +421,14 @@ func (s *Service) BillRuns(ctx context.Context, by *auth.User, communityID int64
 		if err := see(by, communityID); err != nil {
 			return nil, 0, err
 		}
-		c.add("community_id = ?", communityID)
+		c.Add("community_id = ?", communityID)
 	}
-	c.scope("community_id", Scope(by))
+	c.Scope("community_id", Scope(by))
 	var total int
-	if err := s.DB.QueryRowContext(ctx, `SELECT count(*) FROM bill_runs`+c.where(), c.args...).Scan(&total); err != nil {
+	if err := s.DB.QueryRowContext(ctx, `SELECT count(*) FROM bill_runs`+c.SQL(), c.Args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
-	rows, err := s.DB.QueryContext(ctx, `SELECT `+runCols+` FROM bill_runs`+c.where()+` ORDER BY id DESC`+c.page(limit, offset), c.args...)
+	rows, err := s.DB.QueryContext(ctx, `SELECT `+runCols+` FROM bill_runs`+c.SQL()+` ORDER BY id DESC`+c.Page(limit, offset), c.Args...)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -478,8 +478,8 @@ func (s *Service) VoidRun(ctx context.Context, by *auth.User, id int64, reason s
 			return errs.Conflict("", "该次出账已有 %d 笔账单缴费，不能整体作废；请先作废相应收据", paid)
 		}
 		var c cond
-		c.add("p.run_id = ?", id)
-		c.add("p.status = ?", PaymentValid)
+		c.Add("p.run_id = ?", id)
+		c.Add("p.status = ?", PaymentValid)
 		draws, _, err := listPayments(ctx, tx, &c, 1_000_000, 0)
 		if err != nil {
 			return err

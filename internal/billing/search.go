@@ -23,8 +23,8 @@ func (s *Service) Search(ctx context.Context, by *auth.User, q string) ([]archiv
 		return nil, nil
 	}
 	var c cond
-	c.add("p.receipt_number >= ? AND p.receipt_number < ?", q, q+"\U0010FFFF")
-	c.scope("p.community_id", Scope(by))
+	c.Add("p.receipt_number >= ? AND p.receipt_number < ?", q, q+"\U0010FFFF")
+	c.Scope("p.community_id", Scope(by))
 	ps, _, err := listPayments(ctx, s.DB, &c, 10, 0)
 	if err != nil {
 		return nil, fmt.Errorf("search receipts: %w", err)

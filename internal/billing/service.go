@@ -380,8 +380,8 @@ func (s *Service) FeeItems(ctx context.Context, by *auth.User, communityID int64
 		if err := see(by, communityID); err != nil {
 			return nil, err
 		}
-		c.add("community_id = ?", communityID)
+		c.Add("community_id = ?", communityID)
 	}
-	c.scope("community_id", Scope(by))
+	c.Scope("community_id", Scope(by))
 	return listItems(ctx, s.DB, &c)
 }

@@ -132,18 +132,18 @@ func (s *Service) Exemptions(ctx context.Context, by *auth.User, f ExemptionFilt
 		if err := see(by, f.CommunityID); err != nil {
 			return nil, 0, err
 		}
-		c.add("e.community_id = ?", f.CommunityID)
+		c.Add("e.community_id = ?", f.CommunityID)
 	}
 	if f.HouseID > 0 {
-		c.add("e.house_id = ?", f.HouseID)
+		c.Add("e.house_id = ?", f.HouseID)
 	}
-	c.scope("e.community_id", Scope(by))
+	c.Scope("e.community_id", Scope(by))
 	from := ` FROM fee_exemptions e JOIN houses h ON h.id = e.house_id`
 	var total int
-	if err := s.DB.QueryRowContext(ctx, `SELECT count(*)`+from+c.where(), c.args...).Scan(&total); err != nil {
+	if err := s.DB.QueryRowContext(ctx, `SELECT count(*)`+from+c.SQL(), c.Args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
-	rows, err := s.DB.QueryContext(ctx, `SELECT `+exemptionCols+from+c.where()+` ORDER BY e.id DESC`+c.page(f.Limit, f.Offset), c.args...)
+	rows, err := s.DB.QueryContext(ctx, `SELECT `+exemptionCols+from+c.SQL()+` ORDER BY e.id DESC`+c.Page(f.Limit, f.Offset), c.Args...)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -338,24 +338,24 @@ func (s *Service) Readings(ctx context.Context, by *auth.User, f ReadingFilter) 
 		if err := see(by, f.CommunityID); err != nil {
 			return nil, 0, err
 		}
-		c.add("community_id = ?", f.CommunityID)
+		c.Add("community_id = ?", f.CommunityID)
 	}
 	if f.HouseID > 0 {
-		c.add("house_id = ?", f.HouseID)
+		c.Add("house_id = ?", f.HouseID)
 	}
 	if f.FeeItemID > 0 {
-		c.add("fee_item_id = ?", f.FeeItemID)
+		c.Add("fee_item_id = ?", f.FeeItemID)
 	}
 	if f.Period != "" {
-		c.add("period = ?", f.Period)
+		c.Add("period = ?", f.Period)
 	}
-	c.scope("community_id", Scope(by))
+	c.Scope("community_id", Scope(by))
 	var total int
-	if err := s.DB.QueryRowContext(ctx, `SELECT count(*) FROM meter_readings`+c.where(), c.args...).Scan(&total); err != nil {
+	if err := s.DB.QueryRowContext(ctx, `SELECT count(*) FROM meter_readings`+c.SQL(), c.Args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
-	rows, err := s.DB.QueryContext(ctx, `SELECT `+readingCols+` FROM meter_readings`+c.where()+
-		` ORDER BY period DESC, house_id`+c.page(f.Limit, f.Offset), c.args...)
+	rows, err := s.DB.QueryContext(ctx, `SELECT `+readingCols+` FROM meter_readings`+c.SQL()+
+		` ORDER BY period DESC, house_id`+c.Page(f.Limit, f.Offset), c.Args...)
 	if err != nil {
 		return nil, 0, err
 	}

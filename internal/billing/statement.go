@@ -180,18 +180,18 @@ func (s *Service) Expenditures(ctx context.Context, by *auth.User, communityID i
 		if err := see(by, communityID); err != nil {
 			return nil, 0, err
 		}
-		c.add("community_id = ?", communityID)
+		c.Add("community_id = ?", communityID)
 	}
 	if year > 0 {
-		c.add("spent_on >= ? AND spent_on <= ?", fmt.Sprintf("%04d-01-01", year), fmt.Sprintf("%04d-12-31", year))
+		c.Add("spent_on >= ? AND spent_on <= ?", fmt.Sprintf("%04d-01-01", year), fmt.Sprintf("%04d-12-31", year))
 	}
-	c.scope("community_id", Scope(by))
+	c.Scope("community_id", Scope(by))
 	var total int
-	if err := s.DB.QueryRowContext(ctx, `SELECT count(*) FROM expenditures`+c.where(), c.args...).Scan(&total); err != nil {
+	if err := s.DB.QueryRowContext(ctx, `SELECT count(*) FROM expenditures`+c.SQL(), c.Args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
-	rows, err := s.DB.QueryContext(ctx, `SELECT `+expenditureCols+` FROM expenditures`+c.where()+
-		` ORDER BY spent_on DESC, id DESC`+c.page(limit, offset), c.args...)
+	rows, err := s.DB.QueryContext(ctx, `SELECT `+expenditureCols+` FROM expenditures`+c.SQL()+
+		` ORDER BY spent_on DESC, id DESC`+c.Page(limit, offset), c.Args...)
 	if err != nil {
 		return nil, 0, err
 	}

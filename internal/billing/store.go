@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"wuye/internal/platform/db"
@@ -22,49 +21,8 @@ func notFound(err error, what string) error {
 	return err
 }
 
-// cond builds a WHERE clause with numbered placeholders.
-type cond struct {
-	parts []string
-	args  []any
-}
-
-func (c *cond) add(expr string, v ...any) {
-	for _, a := range v {
-		c.args = append(c.args, a)
-		expr = strings.Replace(expr, "?", fmt.Sprintf("$%d", len(c.args)), 1)
-	}
-	c.parts = append(c.parts, expr)
-}
-
-// scope limits col to the given communities; nil means all.
-func (c *cond) scope(col string, ids []int64) {
-	if ids == nil {
-		return
-	}
-	if len(ids) == 0 {
-		c.parts = append(c.parts, "1=0")
-		return
-	}
-	var in string
-	in, c.args = db.In(c.args, ids)
-	c.parts = append(c.parts, col+" IN ("+in+")")
-}
-
-func (c *cond) where() string {
-	if len(c.parts) == 0 {
-		return ""
-	}
-	return " WHERE " + strings.Join(c.parts, " AND ")
-}
-
-// page appends LIMIT/OFFSET placeholders.
-func (c *cond) page(limit, offset int) string {
-	if limit <= 0 {
-		limit = 50
-	}
-	c.args = append(c.args, limit, offset)
-	return fmt.Sprintf(" LIMIT $%d OFFSET $%d", len(c.args)-1, len(c.args))
-}
+// cond is the shared WHERE builder.
+type cond = db.Where
 
 // lockCommunity queues this transaction behind every other billing write
 // of the community: an upsert takes the row lock on PostgreSQL (SQLite
@@ -145,7 +103,7 @@ func getItem(ctx context.Context, q db.Querier, id int64) (*FeeItem, error) {
 
 // listItems returns the items of the communities (nil = all), with prices.
 func listItems(ctx context.Context, q db.Querier, c *cond) ([]*FeeItem, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+itemCols+` FROM fee_items`+c.where()+` ORDER BY community_id, id`, c.args...)
+	rows, err := q.QueryContext(ctx, `SELECT `+itemCols+` FROM fee_items`+c.SQL()+` ORDER BY community_id, id`, c.Args...)
 	if err != nil {
 		return nil, fmt.Errorf("list fee items: %w", err)
 	}
@@ -227,10 +185,10 @@ func getBill(ctx context.Context, q db.Querier, id int64, asOf time.Time) (*Bill
 
 func listBills(ctx context.Context, q db.Querier, c *cond, order string, limit, offset int, asOf time.Time) ([]*Bill, int, error) {
 	var total int
-	if err := q.QueryRowContext(ctx, `SELECT count(*)`+billFrom+c.where(), c.args...).Scan(&total); err != nil {
+	if err := q.QueryRowContext(ctx, `SELECT count(*)`+billFrom+c.SQL(), c.Args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count bills: %w", err)
 	}
-	rows, err := q.QueryContext(ctx, `SELECT `+billCols+billFrom+c.where()+` ORDER BY `+order+c.page(limit, offset), c.args...)
+	rows, err := q.QueryContext(ctx, `SELECT `+billCols+billFrom+c.SQL()+` ORDER BY `+order+c.Page(limit, offset), c.Args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list bills: %w", err)
 	}
@@ -279,11 +237,11 @@ func getPayment(ctx context.Context, q db.Querier, id int64) (*Payment, error) {
 
 func listPayments(ctx context.Context, q db.Querier, c *cond, limit, offset int) ([]*Payment, int, error) {
 	var total int
-	if err := q.QueryRowContext(ctx, `SELECT count(*)`+paymentFrom+c.where(), c.args...).Scan(&total); err != nil {
+	if err := q.QueryRowContext(ctx, `SELECT count(*)`+paymentFrom+c.SQL(), c.Args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count payments: %w", err)
 	}
-	rows, err := q.QueryContext(ctx, `SELECT `+paymentCols+paymentFrom+c.where()+` ORDER BY p.paid_at DESC, p.id DESC`+
-		c.page(limit, offset), c.args...)
+	rows, err := q.QueryContext(ctx, `SELECT `+paymentCols+paymentFrom+c.SQL()+` ORDER BY p.paid_at DESC, p.id DESC`+
+		c.Page(limit, offset), c.Args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list payments: %w", err)
 	}

@@ -49,8 +49,12 @@ func (w *Where) SQL() string {
 	return " WHERE " + strings.Join(w.Parts, " AND ")
 }
 
-// Page appends LIMIT/OFFSET placeholders and their values.
+// Page appends LIMIT/OFFSET placeholders and their values; a limit of
+// 0 or less is the API's default page of 50.
 func (w *Where) Page(limit, offset int) string {
+	if limit <= 0 {
+		limit = 50
+	}
 	w.Args = append(w.Args, limit, offset)
 	return fmt.Sprintf(" LIMIT $%d OFFSET $%d", len(w.Args)-1, len(w.Args))
 }
