@@ -172,3 +172,51 @@ func TestListsOfAUserOfSeveralCommunities(t *testing.T) {
 		}
 	})
 }
+
+// A registration that fails (a house of another community) takes no
+// number: the next ticket gets the very next one. The audit entry of a
+// registration holds the ticket as stored: its number, its house and
+// its requester (the house's owner when none was given).
+func TestFailedRegistrationTakesNoNumber(t *testing.T) {
+	each(t, func(t *testing.T, x *fx) {
+		ctx := context.Background()
+		agent := x.user(auth.RoleCSAgent)
+		in := ticket.CreateInput{CommunityID: x.A.Community.ID, HouseID: &x.A.House.ID, Kind: "repair", Channel: "phone", Title: "门锁坏"}
+		first, err := x.svc.Create(ctx, agent, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bad := in
+		bad.HouseID = &x.B.House.ID
+		if _, err := x.svc.Create(ctx, agent, bad); err == nil {
+			t.Fatal("a house of another community was accepted")
+		}
+		noCommunity := ticket.CreateInput{CommunityID: 987654321, Kind: "repair", Channel: "phone", Location: "大门", Title: "x"}
+		if _, err := x.svc.Create(ctx, x.user(auth.RoleAdmin), noCommunity); err == nil {
+			t.Fatal("a community that does not exist was accepted")
+		}
+		second, err := x.svc.Create(ctx, agent, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var y1, n1, y2, n2 int
+		fmt.Sscanf(first.Number, "TS%d-%d", &y1, &n1)
+		fmt.Sscanf(second.Number, "TS%d-%d", &y2, &n2)
+		if y1 != y2 || n2 != n1+1 {
+			t.Errorf("numbers %s then %s: a failed registration took a number", first.Number, second.Number)
+		}
+		var after string
+		if err := x.DB.QueryRow(`SELECT after_json FROM audit_log WHERE entity = 'ticket' AND entity_id = $1 AND action = 'create'`,
+			second.ID).Scan(&after); err != nil {
+			t.Fatal(err)
+		}
+		var logged ticket.Ticket
+		if err := json.Unmarshal([]byte(after), &logged); err != nil {
+			t.Fatal(err)
+		}
+		if logged.ID != second.ID || logged.Number != second.Number || logged.HouseCode != x.A.House.Code ||
+			logged.RequesterName == "" || logged.RequesterName != second.RequesterName || logged.Title != "门锁坏" {
+			t.Errorf("audit entry %s for ticket %+v", after, second)
+		}
+	})
+}

@@ -229,6 +229,16 @@ func (s *Service) Create(ctx context.Context, by *auth.User, in CreateInput) (*T
 		h := *in.HouseID
 		t.HouseID = &h
 	}
+	note := Label(in.Channel) + "受理"
+	if !received.Equal(now) {
+		note += "（补录，受理时间 " + received.In(shanghai).Format("2006-01-02 15:04") + "）"
+	}
+	if s.DB.Dialect == db.Postgres {
+		if err := s.insertPG(ctx, by, t, in, note); err != nil {
+			return nil, err
+		}
+		return t, nil
+	}
 	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		q := s.q(tx)
 		if t.HouseID == nil {
@@ -273,10 +283,6 @@ func (s *Service) Create(ctx context.Context, by *auth.User, in CreateInput) (*T
 			t.ResolveDueAt, now).Scan(&t.ID)
 		if err != nil {
 			return fmt.Errorf("insert ticket: %w", err)
-		}
-		note := Label(in.Channel) + "受理"
-		if !received.Equal(now) {
-			note += "（补录，受理时间 " + received.In(shanghai).Format("2006-01-02 15:04") + "）"
 		}
 		if err := addEvent(ctx, q, t, now, by.ID, by.Name, "create", "", StatusNew, note); err != nil {
 			return err

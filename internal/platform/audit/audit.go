@@ -62,22 +62,33 @@ var Now = func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) 
 
 // Record writes e in q, which must be the change's transaction.
 func Record(ctx context.Context, q db.Querier, e Event) error {
-	before, err := encode(e.Before)
+	vals, err := Values(e)
 	if err != nil {
 		return err
 	}
-	after, err := encode(e.After)
-	if err != nil {
-		return err
-	}
-	_, err = q.ExecContext(ctx, `INSERT INTO audit_log
-		(at, user_id, user_name, community_id, entity, entity_id, action, before_json, after_json)
-		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`,
-		Now(), e.Actor.ID, e.Actor.Name, e.CommunityID, e.Entity, e.EntityID, e.Action, before, after)
+	_, err = q.ExecContext(ctx, `INSERT INTO audit_log (`+Columns+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`, vals...)
 	if err != nil {
 		return fmt.Errorf("audit %s %d: %w", e.Entity, e.EntityID, err)
 	}
 	return nil
+}
+
+// Columns are the audit_log columns Values fills, in order. A module
+// whose change is one statement (a PostgreSQL data-modifying CTE that
+// writes the record and its audit row together) inserts them itself.
+const Columns = "at, user_id, user_name, community_id, entity, entity_id, action, before_json, after_json"
+
+// Values are e's audit_log row in Columns order, stamped now.
+func Values(e Event) ([]any, error) {
+	before, err := encode(e.Before)
+	if err != nil {
+		return nil, err
+	}
+	after, err := encode(e.After)
+	if err != nil {
+		return nil, err
+	}
+	return []any{Now(), e.Actor.ID, e.Actor.Name, e.CommunityID, e.Entity, e.EntityID, e.Action, before, after}, nil
 }
 
 func encode(v any) (string, error) {

@@ -134,6 +134,17 @@ func (d *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 
 type txKey struct{}
 
+// Q is the transaction ctx carries (WithTx), or d. A change that is one
+// statement runs through it: outside a transaction of the caller's, the
+// statement is its own transaction, all or nothing, with no BEGIN and
+// COMMIT round trips.
+func (d *DB) Q(ctx context.Context) Querier {
+	if tx, ok := ctx.Value(txKey{}).(*sql.Tx); ok {
+		return tx
+	}
+	return d.DB
+}
+
 // WithTx returns a context in which Tx joins tx instead of beginning a
 // transaction of its own, so that a bulk load made of many service calls
 // commits once, or not at all. Reads those calls make outside their
