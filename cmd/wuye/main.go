@@ -1,6 +1,6 @@
 // Command wuye is the whole property-service system in one binary.
 //
-//	wuye serve | migrate | demo [--houses N] | user add … | version
+//	wuye serve | migrate | demo [--houses N] | backup | restore | user add … | version
 package main
 
 import (
@@ -35,6 +35,8 @@ usage:
                                             run the web server
   wuye migrate [--db DSN]                   bring the database schema up to date
   wuye demo    [--db DSN] [--houses N]      migrate and load the demo company (once)
+  wuye backup  [--db DSN] --out FILE        consistent online backup (gzip JSON lines + manifest)
+  wuye restore [--db DSN] --in FILE         restore a backup into an empty database (either kind)
   wuye user add --login L --name N --role R [--community ID]... [--department D] [--db DSN]
                                             add a staff account; password read from stdin
   wuye version
@@ -184,6 +186,8 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout io.Wri
 			return fmt.Errorf("serve: %w", err)
 		}
 		return serve(ctx, *dsn, *addr, stdout, mc, strings.TrimRight(*baseURL, "/"))
+	case "backup", "restore":
+		return backupCmd(ctx, cmd, args, stdout)
 	case "user":
 		if len(args) == 0 || args[0] != "add" {
 			return errors.New("user: only 'wuye user add' is supported")

@@ -65,24 +65,66 @@ func (d *DB) rewrite(src fs.FS) (fs.FS, error) {
 // dependency order: platform first, then archive, then the modules that
 // build on it). Each module keeps its own goose version table.
 func (d *DB) Migrate(ctx context.Context, mods ...Module) error {
-	dialect := goose.DialectSQLite3
-	if d.Dialect == Postgres {
-		dialect = goose.DialectPostgres
-	}
+	return d.MigrateTo(ctx, nil, mods...)
+}
+
+// MigrateTo is Migrate stopping each module at the version upto names
+// for it (a module upto does not name goes all the way up); a restore
+// brings an empty database to the backup's schema this way, loads the
+// rows, then migrates up.
+func (d *DB) MigrateTo(ctx context.Context, upto map[string]int64, mods ...Module) error {
 	for _, m := range mods {
-		fsys, err := d.rewrite(m.FS)
+		p, err := d.provider(m)
 		if err != nil {
-			return fmt.Errorf("read %s migrations: %w", m.Name, err)
+			return err
 		}
-		p, err := goose.NewProvider(dialect, d.DB, fsys,
-			goose.WithTableName("goose_"+m.Name),
-			goose.WithDisableGlobalRegistry(true))
+		if v, ok := upto[m.Name]; ok {
+			if v > 0 {
+				_, err = p.UpTo(ctx, v)
+			}
+		} else {
+			_, err = p.Up(ctx)
+		}
 		if err != nil {
-			return fmt.Errorf("%s migrations: %w", m.Name, err)
-		}
-		if _, err := p.Up(ctx); err != nil {
 			return fmt.Errorf("migrate %s: %w", m.Name, err)
 		}
 	}
 	return nil
+}
+
+// Versions are each module's applied schema version (0: none) and the
+// latest version this binary has for it.
+func (d *DB) Versions(ctx context.Context, mods ...Module) (applied, latest map[string]int64, err error) {
+	applied, latest = map[string]int64{}, map[string]int64{}
+	for _, m := range mods {
+		p, err := d.provider(m)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, s := range p.ListSources() {
+			latest[m.Name] = max(latest[m.Name], s.Version)
+		}
+		if applied[m.Name], err = p.GetDBVersion(ctx); err != nil {
+			return nil, nil, fmt.Errorf("%s schema version: %w", m.Name, err)
+		}
+	}
+	return applied, latest, nil
+}
+
+func (d *DB) provider(m Module) (*goose.Provider, error) {
+	dialect := goose.DialectSQLite3
+	if d.Dialect == Postgres {
+		dialect = goose.DialectPostgres
+	}
+	fsys, err := d.rewrite(m.FS)
+	if err != nil {
+		return nil, fmt.Errorf("read %s migrations: %w", m.Name, err)
+	}
+	p, err := goose.NewProvider(dialect, d.DB, fsys,
+		goose.WithTableName("goose_"+m.Name),
+		goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		return nil, fmt.Errorf("%s migrations: %w", m.Name, err)
+	}
+	return p, nil
 }

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"wuye/internal/app"
+	"wuye/internal/platform/backup"
+	"wuye/internal/platform/db"
+)
+
+// backupCmd runs "wuye backup --out FILE" and "wuye restore --in FILE".
+func backupCmd(ctx context.Context, cmd string, args []string, stdout io.Writer) error {
+	fs, dsn := newFlags(cmd)
+	file := fs.String("out", "", "backup file to write")
+	if cmd == "restore" {
+		file = fs.String("in", "", "backup file to read")
+	}
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *file == "" {
+		return fmt.Errorf("%s: name the file with --%s FILE", cmd, map[string]string{"backup": "out", "restore": "in"}[cmd])
+	}
+	if _, _, err := db.ParseDSN(*dsn); err != nil {
+		return err
+	}
+	d, err := db.Open(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	var m *backup.Manifest
+	if cmd == "backup" {
+		m, err = writeBackup(ctx, d, *file)
+	} else {
+		m, err = backup.Restore(ctx, d, *file, app.Modules...)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", cmd, err)
+	}
+	verb := map[string]string{"backup": "backed up", "restore": "restored"}[cmd]
+	fmt.Fprintf(stdout, "%s %d rows of %d tables (%s, taken %s on %s); sha256 %s\n", verb, m.Rows, len(m.Tables),
+		*file, m.CreatedAt.Format("2006-01-02 15:04:05 UTC"), m.Dialect, m.SHA256)
+	return nil
+}
+
+// writeBackup writes the backup beside file and renames it into place
+// once it is whole and verified; an existing file is never overwritten.
+func writeBackup(ctx context.Context, d *db.DB, file string) (*backup.Manifest, error) {
+	if _, err := os.Stat(file); err == nil {
+		return nil, fmt.Errorf("%s already exists; name a new file", file)
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	tmp := file + ".partial"
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	m, err := backup.Write(ctx, d, f, app.Version, app.Modules...)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		_, err = backup.Verify(tmp)
+	}
+	if err == nil {
+		err = os.Rename(tmp, file)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return nil, err
+	}
+	return m, nil
+}
