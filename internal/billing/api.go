@@ -36,6 +36,7 @@ func (h *Handlers) Routes(rt *web.Router) {
 	rt.Handle("GET /api/v1/meter-readings", auth.PermBillingRead, h.listReadings)
 	rt.Handle("POST /api/v1/meter-readings/import", auth.PermBillingMeter, h.importReadings)
 	rt.Handle("POST /api/v1/shared-readings", auth.PermBillingMeter, h.recordSharedReading)
+	rt.Handle("GET /api/v1/shared-readings", auth.PermBillingRead, h.listSharedReadings)
 
 	rt.Handle("POST /api/v1/bill-runs", auth.PermBillingAdmin, h.run)
 	rt.Handle("POST /api/v1/bill-runs/preview", auth.PermBillingAdmin, h.preview)

@@ -73,6 +73,9 @@ type ArrearsReport struct {
 }
 
 func (s *Service) arrearsCond(by *auth.User, f ArrearsFilter) (*cond, error) {
+	if err := canRead(by); err != nil {
+		return nil, err
+	}
 	c := &cond{}
 	if f.CommunityID > 0 {
 		if err := see(by, f.CommunityID); err != nil {
@@ -342,6 +345,9 @@ type DunningFilter struct {
 // DunningRecords lists 催缴 records, newest first (the queue: most
 // overdue first).
 func (s *Service) DunningRecords(ctx context.Context, by *auth.User, f DunningFilter) ([]*Dunning, int, error) {
+	if err := canRead(by); err != nil {
+		return nil, 0, err
+	}
 	var c cond
 	if f.CommunityID > 0 {
 		if err := see(by, f.CommunityID); err != nil {

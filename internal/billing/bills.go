@@ -10,12 +10,12 @@ import (
 
 	"wuye/internal/platform/audit"
 	"wuye/internal/platform/auth"
-	"wuye/internal/platform/db"
 	"wuye/internal/platform/errs"
 )
 
-// BillFilter selects bills. AsOf is the day late fees are computed for
-// (zero: now).
+// BillFilter selects bills. AsOf is the moment late fees are computed
+// up to, an exclusive bound like the reports' as_of: a day's as_of is its
+// end, so the fee counts that day and not the next (zero: now).
 type BillFilter struct {
 	CommunityID, HouseID, FeeItemID, RunID int64
 	Status, Period                         string
@@ -25,6 +25,9 @@ type BillFilter struct {
 
 // Bills lists bills in scope, oldest period first.
 func (s *Service) Bills(ctx context.Context, by *auth.User, f BillFilter) ([]*Bill, int, error) {
+	if err := canRead(by); err != nil {
+		return nil, 0, err
+	}
 	var c cond
 	if f.CommunityID > 0 {
 		if err := see(by, f.CommunityID); err != nil {
@@ -55,13 +58,18 @@ func (s *Service) Bills(ctx context.Context, by *auth.User, f BillFilter) ([]*Bi
 		c.Add("b.period = ?", f.Period)
 	}
 	c.Scope("b.community_id", Scope(by))
-	if f.AsOf.IsZero() {
-		f.AsOf = s.Now()
+	lateAt := s.Now()
+	if !f.AsOf.IsZero() {
+		lateAt = f.AsOf.Add(-time.Microsecond) // the last instant before the bound
 	}
-	return listBills(ctx, s.DB, &c, "b.period, b.house_id, b.fee_item_id, b.id", f.Limit, f.Offset, f.AsOf)
+	return listBills(ctx, s.DB, &c, "b.period, b.house_id, b.fee_item_id, b.id", f.Limit, f.Offset, lateAt)
 }
 
-// Bill returns one bill with its late fee as of now.
+// Bill returns one bill with its late fee as of now. Unlike billing's
+// other reads it checks the community scope only: it is also how another
+// module shows a bill of its own record to that record's readers (a
+// renovation's deposit to department staff, who may not read billing);
+// billing's routes to it require billing.read.
 func (s *Service) Bill(ctx context.Context, by *auth.User, id int64) (*Bill, error) {
 	b, err := getBill(ctx, s.DB, id, s.Now())
 	if err != nil {
@@ -71,8 +79,9 @@ func (s *Service) Bill(ctx context.Context, by *auth.User, id int64) (*Bill, err
 }
 
 // Charge issues a one-off charge (an item of kind oneoff: 装修押金,
-// 工本费 …) to a house: quantity × the item's price for the period. The
-// natural key holds here too: one per house, item and period.
+// 工本费 …) to a house: quantity × the item's price for the period, with
+// the item's 滞纳金 rule as of now. Unlike a run's bills, a house may be
+// charged an item more than once in a month (two 工本费).
 func (s *Service) Charge(ctx context.Context, by *auth.User, in ChargeInput) (*Bill, error) {
 	if err := can(by, auth.PermBillingCharge, "开具收费"); err != nil {
 		return nil, err
@@ -129,11 +138,10 @@ func (s *Service) Charge(ctx context.Context, by *auth.User, in ChargeInput) (*B
 		now := s.Now()
 		var id int64
 		err = tx.QueryRowContext(ctx, `INSERT INTO bills (community_id, house_id, fee_item_id, period, quantity, unit_price, amount_fen,
-			deposit, status, note, created_at, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,'unpaid',$9,$10,$10) RETURNING id`,
-			h.CommunityID, h.ID, it.ID, in.Period, qty, price, amount, it.Deposit, in.Note, now).Scan(&id)
-		if db.IsUniqueViolation(err) {
-			return errs.Conflict("fee_item_id", "%s 已有 %s 的%s账单", h.Code, in.Period, it.Name)
-		}
+			deposit, status, note, created_at, updated_at, late_fee_rate, late_fee_grace_days, late_fee_cap)
+			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,'unpaid',$9,$10,$10,$11,$12,$13) RETURNING id`,
+			h.CommunityID, h.ID, it.ID, in.Period, qty, price, amount, it.Deposit, in.Note, now, it.lateRate,
+			it.LateFeeGraceDays, it.lateCap).Scan(&id)
 		if err != nil {
 			return fmt.Errorf("insert bill: %w", err)
 		}

@@ -95,7 +95,7 @@ func TestBrowserDeskReceiptVoid(t *testing.T) {
 		houses = append(houses, h)
 	}
 	bs := a.Billing
-	_, err = bs.CreateFeeItem(ctx, admin, billing.FeeItemInput{CommunityID: c.ID, Name: "物业服务费", Kind: "area", UnitPrice: "2.35",
+	area, err := bs.CreateFeeItem(ctx, admin, billing.FeeItemInput{CommunityID: c.ID, Name: "物业服务费", Kind: "area", UnitPrice: "2.35",
 		EffectiveFrom: "2020-01", AppliesTo: billing.AppliesTo{Uses: []string{"住宅"}}})
 	must(err)
 	_, err = bs.CreateFeeItem(ctx, admin, billing.FeeItemInput{CommunityID: c.ID, Name: "垃圾清运费", Kind: "fixed", UnitPrice: "15", EffectiveFrom: "2020-01"})
@@ -103,10 +103,9 @@ func TestBrowserDeskReceiptVoid(t *testing.T) {
 	now := time.Now()
 	last := billing.PeriodOf(time.Date(now.Year(), now.Month()-1, 1, 12, 0, 0, 0, time.UTC))
 	this := billing.PeriodOf(now)
-	for _, p := range []string{last, this} {
-		_, err = bs.Run(ctx, admin, billing.RunInput{CommunityID: c.ID, Period: p})
-		must(err)
-	}
+	runIn(t, bs, admin, c.ID, last) // issued early last month, as a run is
+	_, err = bs.Run(ctx, admin, billing.RunInput{CommunityID: c.ID, Period: this})
+	must(err)
 	for login, role := range map[string]auth.Role{"cashier": auth.RoleCashier, "manager": auth.RoleCSManager} {
 		_, err := a.Auth.CreateUser(ctx, nil, auth.UserInput{Login: login, Name: map[string]string{"cashier": "钱收费", "manager": "李经理"}[login],
 			Role: role, Communities: []int64{c.ID}}, pw)
@@ -222,6 +221,8 @@ func TestBrowserDeskReceiptVoid(t *testing.T) {
 		}
 		browser.NoProblems(t, manager)
 	}
+	publishInBrowser(t, manager, a, srv.URL, c)
+	lateFeeInBrowser(t, cashier, bs, admin, area, c.ID, srv.URL+fmt.Sprintf("/billing/desk?house_id=%d", houses[1].ID), last)
 }
 
 // shot saves a screenshot into $WUYE_BILLING_SHOTS, for a look at the

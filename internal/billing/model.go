@@ -203,13 +203,21 @@ type FeeItemInput struct {
 }
 
 // FeeItemInputOf returns the editable fields of it, the base a partial
-// update decodes over.
+// update decodes over. An item without a late fee has its rule empty, so
+// turning one on sets the cap as a new rule would (100% by default).
 func FeeItemInputOf(it *FeeItem) FeeItemInput {
 	active := it.Active
-	return FeeItemInput{CommunityID: it.CommunityID, Name: it.Name, Kind: it.Kind, Deposit: it.Deposit, Shared: it.Shared,
+	in := FeeItemInput{CommunityID: it.CommunityID, Name: it.Name, Kind: it.Kind, Deposit: it.Deposit, Shared: it.Shared,
 		AppliesTo: it.AppliesTo, LateFeeRate: web.Text(it.LateFeeRate), LateFeeGraceDays: it.LateFeeGraceDays,
 		LateFeeCap: web.Text(it.LateFeeCap), Active: &active, Notes: it.Notes}
+	if !it.HasLateFee() {
+		in.LateFeeRate, in.LateFeeCap = "", ""
+	}
+	return in
 }
+
+// HasLateFee reports whether the item charges a 滞纳金.
+func (it *FeeItem) HasLateFee() bool { return it.lateRate > 0 }
 
 // PriceInput adds a price from a period on.
 type PriceInput struct {
@@ -322,9 +330,14 @@ type Bill struct {
 	PaidAt       *time.Time `json:"paid_at"`
 	LateFeeFen   int64      `json:"late_fee_fen"` // unpaid bills, as of the request
 	WaivedReason string     `json:"late_fee_waived_reason"`
-	Note         string     `json:"note"`
-	CreatedAt    time.Time  `json:"created_at"`
-	UpdatedAt    time.Time  `json:"updated_at"`
+	// The 滞纳金 rule the bill was issued with (its item's at the time):
+	// percent per day, grace days, cap in percent of the bill.
+	LateFeeRate      string    `json:"late_fee_daily_rate"`
+	LateFeeGraceDays int       `json:"late_fee_grace_days"`
+	LateFeeCap       string    `json:"late_fee_cap"`
+	Note             string    `json:"note"`
+	CreatedAt        time.Time `json:"created_at"`
+	UpdatedAt        time.Time `json:"updated_at"`
 }
 
 // ChargeInput issues a one-off charge (an item of kind oneoff).
@@ -348,6 +361,7 @@ type Payment struct {
 	AmountFen       int64      `json:"amount_fen"`
 	AmountInWords   string     `json:"amount_in_words"`
 	BillsFen        int64      `json:"bills_fen"`
+	LateFeeFen      int64      `json:"late_fee_fen"` // 滞纳金 collected with the bills
 	PrepaidAddedFen int64      `json:"prepaid_added_fen"`
 	RunID           *int64     `json:"run_id"`
 	CashierID       int64      `json:"cashier_id"`
@@ -355,6 +369,7 @@ type Payment struct {
 	PaidAt          time.Time  `json:"paid_at"`
 	Status          string     `json:"status"`
 	VoidReason      string     `json:"void_reason"`
+	VoidedBy        int64      `json:"voided_by"`
 	VoidedName      string     `json:"voided_name"`
 	VoidedAt        *time.Time `json:"voided_at"`
 	Note            string     `json:"note"`
@@ -363,8 +378,10 @@ type Payment struct {
 	UpdatedAt       time.Time  `json:"updated_at"`
 }
 
-// Line is one bill a payment settled.
+// Line is one bill a payment settled (Kind bill), or the 滞纳金 it
+// collected on that bill (Kind late_fee, the bill's item and period).
 type Line struct {
+	Kind        string `json:"kind"`
 	BillID      int64  `json:"bill_id"`
 	FeeItemID   int64  `json:"fee_item_id"`
 	FeeItemName string `json:"fee_item_name"`
@@ -373,18 +390,26 @@ type Line struct {
 }
 
 // PaymentInput pays a selection of a house's unpaid bills in full. With
-// no bills, the whole amount is a prepayment (预存).
+// no bills, the whole amount is a prepayment (预存). LateFee also charges
+// each bill's 滞纳金 as of the payment; it is off unless asked for (the
+// desk's “收取滞纳金” box is ticked by default), so an API caller that
+// knows nothing of late fees pays exactly the bills, as the contract has
+// it. LateFeeFen, when sent with LateFee, is the 滞纳金 the payer was
+// shown: the payment is refused if it is no longer what is due (past
+// midnight, a day more). See Pay.
 type PaymentInput struct {
-	HouseID   int64   `json:"house_id"`
-	BillIDs   []int64 `json:"bill_ids"`
-	AmountFen int64   `json:"amount_fen"`
-	Method    string  `json:"method"`
-	Reference string  `json:"reference"`
-	Note      string  `json:"note"`
+	HouseID    int64   `json:"house_id"`
+	BillIDs    []int64 `json:"bill_ids"`
+	AmountFen  int64   `json:"amount_fen"`
+	Method     string  `json:"method"`
+	Reference  string  `json:"reference"`
+	Note       string  `json:"note"`
+	LateFee    bool    `json:"late_fee"`
+	LateFeeFen *int64  `json:"late_fee_fen"`
 }
 
 // Account is a house at the cashier desk: its prepaid balance and unpaid
-// bills, oldest first.
+// bills (deposits among them), oldest first.
 type Account struct {
 	HouseID     int64      `json:"house_id"`
 	HouseCode   string     `json:"house_code"`
@@ -393,7 +418,10 @@ type Account struct {
 	Use         string     `json:"use"`
 	Owners      []string   `json:"owners"`
 	PrepaidFen  int64      `json:"prepaid_fen"`
-	OwedFen     int64      `json:"owed_fen"`
+	OwedFen     int64      `json:"owed_fen"`    // 欠费: the unpaid bills, deposits aside
+	OwedBills   int        `json:"owed_bills"`  // how many
+	DepositFen  int64      `json:"deposit_fen"` // 押金 charged and not yet paid (not arrears)
+	Deposits    int        `json:"deposit_bills"`
 	LateFeeFen  int64      `json:"late_fee_fen"`
 	Unpaid      []*Bill    `json:"unpaid"`
 	Payments    []*Payment `json:"payments"` // the latest, newest first

@@ -124,22 +124,27 @@ func mulDivHalfUp(a, b, d int64) int64 {
 	return n.Int64()
 }
 
-// LateFee is the 滞纳金 of amount fen billed for period, as of day asOf:
-// rate (ten-thousandths of a percent per day) for each day after the
-// period's last day plus grace days, capped at cap (ten-thousandths of a
-// percent of the amount; 0 = no cap), rounded half-up to the 分.
-func LateFee(amount int64, period string, rate, capRate int64, grace int, asOf time.Time) int64 {
+// LateFee is the 滞纳金 of amount fen billed for period and issued at
+// issued, as of asOf: rate (ten-thousandths of a percent per day) for
+// each day after the later of the period's last day and the day the bill
+// was issued (a bill issued late — a late run, a back-dated one-off
+// charge — starts its grace period when it exists), plus grace days,
+// capped at cap (ten-thousandths of a percent of the amount; 0 = no cap),
+// rounded half-up to the 分. Days are calendar days in Asia/Shanghai,
+// counted as integers. A zero issued counts from the period's end.
+func LateFee(amount int64, period string, issued time.Time, rate, capRate int64, grace int, asOf time.Time) int64 {
 	if rate <= 0 || amount <= 0 {
 		return 0
 	}
-	start, err := periodStart(period)
+	p, err := time.Parse("2006-01", period)
 	if err != nil {
 		return 0
 	}
-	lastDay := start.AddDate(0, 1, -1)
-	a := asOf.In(shanghai)
-	day := time.Date(a.Year(), a.Month(), a.Day(), 0, 0, 0, 0, shanghai)
-	days := int64(day.Sub(lastDay).Hours()/24+0.5) - int64(grace)
+	from := dayNumber(p.Year(), p.Month()+1, 0) // the period's last day
+	if !issued.IsZero() {
+		from = max(from, civilDay(issued))
+	}
+	days := civilDay(asOf) - from - int64(grace)
 	if days <= 0 {
 		return 0
 	}
@@ -150,6 +155,19 @@ func LateFee(amount int64, period string, rate, capRate int64, grace int, asOf t
 		}
 	}
 	return fee
+}
+
+// dayNumber numbers a calendar date (month and day normalised as by
+// time.Date: day 0 is the previous month's last) in whole days since
+// 1970-01-01, so two dates are the difference of two integers.
+func dayNumber(y int, m time.Month, d int) int64 {
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() / 86400
+}
+
+// civilDay is the dayNumber of t's date in Asia/Shanghai.
+func civilDay(t time.Time) int64 {
+	y, m, d := t.In(shanghai).Date()
+	return dayNumber(y, m, d)
 }
 
 var shanghai = func() *time.Location {

@@ -255,14 +255,22 @@ type deskView struct {
 	Selected map[int64]bool
 	SelCount int
 	SelFen   int64
-	SelLate  int64
+	SelLate  int64 // the selected bills' 滞纳金 as of now
+	LateFee  bool  // “收取滞纳金” is ticked
+	SelDue   int64 // what the cashier takes: SelFen, plus SelLate when ticked
 	Confirm  *payConfirm
 	Methods  []string
 }
 
 // payConfirm asks before an overpayment goes to the prepaid balance.
 type payConfirm struct {
-	AmountFen, BillsFen, SurplusFen int64
+	AmountFen, BillsFen, LateFeeFen, SurplusFen int64
+}
+
+// collectLateFee reads the desk's “收取滞纳金” box: ticked until the form
+// has been sent (sel) without it.
+func collectLateFee(r *http.Request) bool {
+	return r.Form.Get("sel") == "" || r.Form.Get("late_fee") != ""
 }
 
 func (p *pages) desk(w http.ResponseWriter, r *http.Request) error {
@@ -321,8 +329,12 @@ func (p *pages) renderDesk(w http.ResponseWriter, r *http.Request, status int, h
 				v.SelLate += b.LateFeeFen
 			}
 		}
+		v.LateFee, v.SelDue = collectLateFee(r), v.SelFen
+		if v.LateFee {
+			v.SelDue += v.SelLate
+		}
 		if pg.Form.Get("amount") == "" || r.Method == http.MethodGet {
-			pg.Form.Set("amount", money.PlainHundredths(v.SelFen))
+			pg.Form.Set("amount", money.PlainHundredths(v.SelDue))
 		}
 	}
 	pg.Title, pg.Nav, pg.Data = title, "billing_desk", v
@@ -343,7 +355,7 @@ func (p *pages) pay(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	in := PaymentInput{HouseID: a.HouseID, BillIDs: slices.Compact(slices.Sorted(slices.Values(formIDs(r, "bill_ids")))), Method: r.FormValue("method"),
-		Reference: r.FormValue("reference"), Note: strings.TrimSpace(r.FormValue("note"))}
+		Reference: r.FormValue("reference"), Note: strings.TrimSpace(r.FormValue("note")), LateFee: collectLateFee(r)}
 	v := &deskView{C: c}
 	again := func(err error) error {
 		return p.renderDesk(w, r, web.StatusOf(err), a.HouseID, v, &web.Page{Form: r.PostForm,
@@ -352,10 +364,13 @@ func (p *pages) pay(w http.ResponseWriter, r *http.Request) error {
 	if in.AmountFen, err = formYuan(r, "amount", "amount", "实收金额"); err != nil {
 		return again(err)
 	}
+	if shown, err := strconv.ParseInt(r.FormValue("late_fee_fen"), 10, 64); err == nil && in.LateFee {
+		in.LateFeeFen = &shown // the 滞纳金 the desk showed: Pay refuses if it has changed since
+	}
 	// Money beyond the bills goes to the prepaid balance: say so and ask
 	// once more, for exactly this amount. (A bill no longer unpaid is left
 	// to Pay, which names it.)
-	var bills int64
+	var bills, late int64
 	stale := false
 	for _, id := range in.BillIDs {
 		i := slices.IndexFunc(a.Unpaid, func(b *Bill) bool { return b.ID == id })
@@ -364,9 +379,12 @@ func (p *pages) pay(w http.ResponseWriter, r *http.Request) error {
 			break
 		}
 		bills += a.Unpaid[i].AmountFen
+		if in.LateFee {
+			late += a.Unpaid[i].LateFeeFen
+		}
 	}
-	if surplus := in.AmountFen - bills; !stale && surplus > 0 && r.FormValue("confirm") != strconv.FormatInt(in.AmountFen, 10) {
-		v.Confirm = &payConfirm{AmountFen: in.AmountFen, BillsFen: bills, SurplusFen: surplus}
+	if surplus := in.AmountFen - bills - late; !stale && surplus > 0 && r.FormValue("confirm") != strconv.FormatInt(in.AmountFen, 10) {
+		v.Confirm = &payConfirm{AmountFen: in.AmountFen, BillsFen: bills, LateFeeFen: late, SurplusFen: surplus}
 		return p.renderDesk(w, r, http.StatusOK, a.HouseID, v, &web.Page{Form: r.PostForm})
 	}
 	pay, err := p.S.Pay(r.Context(), user(r), in)
@@ -377,6 +395,9 @@ func (p *pages) pay(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	msg := fmt.Sprintf("已收款 %s，收据号 %s", money.Fen(pay.AmountFen), pay.ReceiptNumber)
+	if pay.LateFeeFen > 0 {
+		msg += fmt.Sprintf("，含滞纳金 %s", money.Fen(pay.LateFeeFen))
+	}
 	if pay.PrepaidAddedFen > 0 {
 		msg += fmt.Sprintf("，其中 %s 存入预存款", money.Fen(pay.PrepaidAddedFen))
 	}

@@ -210,11 +210,15 @@ func (p *pages) itemCreate(w http.ResponseWriter, r *http.Request) error {
 	return redirect(w, r, fmt.Sprintf("/billing/fee-items/%d", it.ID), "已新建收费项目 "+it.Name)
 }
 
-// itemValues are an item's editable fields as the edit form shows them.
+// itemValues are an item's editable fields as the edit form shows them;
+// an item without a late fee shows its rule empty.
 func itemValues(it *FeeItem, codes map[int64]string) url.Values {
-	v := url.Values{"name": {it.Name}, "use": it.AppliesTo.Uses, "late_fee_daily_rate": {it.LateFeeRate},
-		"late_fee_grace_days": {strconv.Itoa(it.LateFeeGraceDays)}, "late_fee_cap": {it.LateFeeCap}, "notes": {it.Notes},
-		"effective_from": {""}}
+	v := url.Values{"name": {it.Name}, "use": it.AppliesTo.Uses, "notes": {it.Notes}, "effective_from": {""}}
+	if it.HasLateFee() {
+		v.Set("late_fee_daily_rate", it.LateFeeRate)
+		v.Set("late_fee_grace_days", strconv.Itoa(it.LateFeeGraceDays))
+		v.Set("late_fee_cap", it.LateFeeCap)
+	}
 	for _, id := range it.AppliesTo.BuildingIDs {
 		v.Add("building_ids", strconv.FormatInt(id, 10))
 	}

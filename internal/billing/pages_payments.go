@@ -1,6 +1,7 @@
 package billing
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
@@ -129,10 +130,11 @@ type Cashier struct {
 	Name string
 }
 
-// Cashiers lists who has taken payments in a community (0: every one in
-// scope), by name, for the lists' and reports' cashier filters.
+// Cashiers lists who has taken payments or voided one in a community
+// (0: every one in scope), by name, for the lists' and reports' cashier
+// filters.
 func (s *Service) Cashiers(ctx context.Context, by *auth.User, communityID int64) ([]Cashier, error) {
-	if err := can(by, auth.PermBillingRead, "查看收费记录"); err != nil {
+	if err := canRead(by); err != nil {
 		return nil, err
 	}
 	var c cond
@@ -144,21 +146,33 @@ func (s *Service) Cashiers(ctx context.Context, by *auth.User, communityID int64
 	}
 	c.Add("method <> ?", MethodPrepaid)
 	c.Scope("community_id", Scope(by))
-	rows, err := s.DB.QueryContext(ctx, `SELECT cashier_id, MAX(cashier_name) FROM payments`+c.SQL()+
-		` GROUP BY cashier_id ORDER BY 2, 1`, c.Args...)
+	rows, err := s.DB.QueryContext(ctx, `SELECT cashier_id, MAX(cashier_name), voided_by, MAX(voided_name) FROM payments`+c.SQL()+
+		` GROUP BY cashier_id, voided_by`, c.Args...)
 	if err != nil {
 		return nil, fmt.Errorf("cashiers: %w", err)
 	}
 	defer rows.Close()
-	out := []Cashier{}
+	names := map[int64]string{}
 	for rows.Next() {
-		var x Cashier
-		if err := rows.Scan(&x.ID, &x.Name); err != nil {
+		var id, voider int64
+		var name, voiderName string
+		if err := rows.Scan(&id, &name, &voider, &voiderName); err != nil {
 			return nil, err
 		}
-		out = append(out, x)
+		names[id] = max(names[id], name)
+		if voider != 0 {
+			names[voider] = max(names[voider], voiderName)
+		}
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := []Cashier{}
+	for id, name := range names {
+		out = append(out, Cashier{ID: id, Name: name})
+	}
+	slices.SortFunc(out, func(a, b Cashier) int { return cmp.Or(strings.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID)) })
+	return out, nil
 }
 
 // errNoCommunity is shown when a page needs a community and the user has

@@ -19,6 +19,7 @@ func (p *pages) reportRoutes(rt *web.Router) {
 	rt.Handle("GET /billing/statement", auth.PermBillingRead, p.statement)
 	rt.Handle("POST /billing/expenditures", auth.PermExpenditure, p.expenditureCreate)
 	rt.Handle("POST /billing/expenditures/{id}/void", auth.PermExpenditure, p.expenditureVoid)
+	p.publishRoutes(rt)
 }
 
 // reportQuery holds the report page's inputs with their defaults: this
@@ -115,9 +116,11 @@ func (p *pages) renderStatement(w http.ResponseWriter, r *http.Request, status i
 			return err
 		}
 		data["S"], data["Expenditures"], data["ExpenditureCount"] = st, es, total
+		if err := p.statementPublications(r, data, st); err != nil {
+			return err
+		}
 	}
-	now := p.S.Now().In(shanghai)
-	data["Date"] = fmt.Sprintf("%d年%d月%d日", now.Year(), now.Month(), now.Day())
+	data["Date"] = cnDate(p.S.Now())
 	pg.Title, pg.Nav, pg.Data = fmt.Sprintf("%d年收支公示", year), "billing_statement", data
 	return p.t.Render(w, r, status, "statement", pg)
 }

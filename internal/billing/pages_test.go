@@ -201,7 +201,7 @@ func TestRunAndItemForms(t *testing.T) {
 		_, body = follow(t, manager, submit(t, manager, "/billing/runs", run, http.StatusSeeOther))
 		has(t, "run", body, "已生成 2026-11 账单 2 笔，合计 ¥445.33")
 		_, body = follow(t, manager, submit(t, manager, "/billing/runs", run, http.StatusSeeOther))
-		has(t, "run again", body, "已生成 2026-11 账单 0 笔")
+		has(t, "run again", body, "2026-11 没有需要生成的账单（2 笔此前已出账），未新增出账记录")
 
 		// A new price from December; November's bills keep theirs.
 		has(t, "bad price month", string(submit(t, manager, loc+"/prices", url.Values{"price": {"2.50"}, "price_from": {"12月"}},

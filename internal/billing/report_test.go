@@ -100,9 +100,17 @@ func TestCollectionFigures(t *testing.T) {
 				t.Errorf("cashier %s: receipts %d, total %d", c.CashierName, n, c.TotalFen)
 			}
 		}
+		// 12-06 closed with the POS receipt valid: it stays counted there;
+		// its void on 12-07 is the manager's refund of 12-07.
 		x.do(auth.RoleCashier, "GET", fmt.Sprintf("/api/v1/cash-report?community_id=%d&date=2026-12-06", cid), nil, http.StatusOK).JSON(t, &day)
-		if day.Count != 0 || day.TotalFen != 0 || len(day.Cashiers) != 1 || day.Cashiers[0].VoidedCount != 1 || day.Cashiers[0].VoidedFen != 1500 {
+		if day.Count != 1 || day.TotalFen != 1500 || len(day.Cashiers) != 1 || day.Cashiers[0].VoidedCount != 0 ||
+			day.Cashiers[0].TotalFen != 1500 {
 			t.Errorf("日报 12-06: %+v", day)
+		}
+		x.do(auth.RoleCashier, "GET", fmt.Sprintf("/api/v1/cash-report?community_id=%d&date=2026-12-07", cid), nil, http.StatusOK).JSON(t, &day)
+		if day.Count != 0 || day.TotalFen != -1500 || day.RefundFen != 1500 || len(day.Cashiers) != 1 ||
+			day.Cashiers[0].CashierID != x.user(auth.RoleCSManager).ID || len(day.Cashiers[0].Refunds) != 1 {
+			t.Errorf("日报 12-07: %+v", day)
 		}
 
 		// 收支公示 2026: income by item without the deposit, spending by category.

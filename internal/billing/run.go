@@ -3,7 +3,9 @@ package billing
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -13,9 +15,11 @@ import (
 	"wuye/internal/platform/errs"
 )
 
-// line is one bill a run would create.
+// line is one bill a run would create, with its item's 滞纳金 rule.
 type line struct {
 	house, item, qty, price, amount int64
+	lateRate, lateCap               int64
+	lateGrace                       int
 }
 
 type pair struct{ house, item int64 }
@@ -166,7 +170,8 @@ func plan(ctx context.Context, q db.Querier, communityID int64, period string) (
 			if amount == 0 {
 				continue
 			}
-			lines = append(lines, line{house: h.id, item: it.ID, qty: qty, price: price, amount: amount})
+			lines = append(lines, line{house: h.id, item: it.ID, qty: qty, price: price, amount: amount,
+				lateRate: it.lateRate, lateCap: it.lateCap, lateGrace: it.LateFeeGraceDays})
 			ri.Lines++
 			ri.TotalFen += amount
 		}
@@ -193,7 +198,9 @@ func eachRow(ctx context.Context, q db.Querier, query string, args []any, fn fun
 	return rows.Err()
 }
 
-func (in *RunInput) check(by *auth.User) error {
+// check validates a run of the community and month as of now: a month
+// can be billed at most one month ahead (December from November on).
+func (in *RunInput) check(by *auth.User, now time.Time) error {
 	if err := can(by, auth.PermBillingAdmin, "出账"); err != nil {
 		return err
 	}
@@ -202,8 +209,12 @@ func (in *RunInput) check(by *auth.User) error {
 		f.Add("community_id", "请选择小区")
 	}
 	var ok bool
+	n := now.In(shanghai)
+	latest := time.Date(n.Year(), n.Month()+1, 1, 12, 0, 0, 0, shanghai).Format("2006-01")
 	if in.Period, ok = normPeriod(in.Period); !ok {
 		f.Add("period", "月份格式应为 2026-11")
+	} else if in.Period > latest {
+		f.Add("period", "只能为本月或下月出账：%s 晚于 %s", in.Period, latest)
 	}
 	if err := f.Err(); err != nil {
 		return err
@@ -213,7 +224,7 @@ func (in *RunInput) check(by *auth.User) error {
 
 // PreviewRun shows what Run would create, without writing anything.
 func (s *Service) PreviewRun(ctx context.Context, by *auth.User, in RunInput) (*BillRun, error) {
-	if err := in.check(by); err != nil {
+	if err := in.check(by, s.Now()); err != nil {
 		return nil, err
 	}
 	if err := communityExists(ctx, s.DB, in.CommunityID); err != nil {
@@ -231,8 +242,12 @@ func (s *Service) PreviewRun(ctx context.Context, by *auth.User, in RunInput) (*
 // missing (the natural key house × item × period), so a second call
 // creates 0. Prepaid balances are then drawn down on the houses' unpaid
 // bills, oldest first, each paid in full, as payments of method prepaid.
+// Each bill carries its item's 滞纳金 rule as of now. A rerun that
+// creates no bill and draws nothing records no run: it answers with the
+// month's latest run and what it found (status "unchanged"); the
+// month's first run is recorded even when it issues nothing.
 func (s *Service) Run(ctx context.Context, by *auth.User, in RunInput) (*BillRun, error) {
-	if err := in.check(by); err != nil {
+	if err := in.check(by, s.Now()); err != nil {
 		return nil, err
 	}
 	var run *BillRun
@@ -248,6 +263,23 @@ func (s *Service) Run(ctx context.Context, by *auth.User, in RunInput) (*BillRun
 			return err
 		}
 		now := s.Now()
+		var draws []*draw
+		if len(lines) == 0 { // a rerun is recorded only if it draws down a balance
+			if draws, err = prepaidDraws(ctx, tx, in.CommunityID); err != nil {
+				return err
+			}
+			if len(draws) == 0 {
+				last, err := scanRun(tx.QueryRowContext(ctx, `SELECT `+runCols+` FROM bill_runs WHERE community_id = $1
+					AND period = $2 AND status = 'done' ORDER BY id DESC LIMIT 1`, in.CommunityID, in.Period))
+				if err == nil {
+					run = unchanged(planned, last)
+					return nil
+				}
+				if !errors.Is(err, sql.ErrNoRows) {
+					return err
+				}
+			}
+		}
 		var id int64
 		if err := tx.QueryRowContext(ctx, `INSERT INTO bill_runs (community_id, period, status, created, skipped, exempt, missing,
 			total_fen, created_by, created_name, created_at, updated_at) VALUES ($1,$2,'done',$3,$4,$5,$6,$7,$8,$9,$10,$10)
@@ -258,7 +290,12 @@ func (s *Service) Run(ctx context.Context, by *auth.User, in RunInput) (*BillRun
 		if err := s.insertLines(ctx, tx, in.CommunityID, id, in.Period, lines, now); err != nil {
 			return err
 		}
-		drawn, err := s.drawPrepaid(ctx, tx, by, in.CommunityID, id, now)
+		if len(lines) > 0 {
+			if draws, err = prepaidDraws(ctx, tx, in.CommunityID); err != nil {
+				return err
+			}
+		}
+		drawn, err := s.drawPrepaid(ctx, tx, by, in.CommunityID, id, draws, now)
 		if err != nil {
 			return err
 		}
@@ -283,13 +320,13 @@ func (s *Service) insertLines(ctx context.Context, tx *sql.Tx, communityID, runI
 		end := min(start+batch, len(lines))
 		b.Reset()
 		b.WriteString(`INSERT INTO bills (community_id, house_id, fee_item_id, run_id, period, quantity, unit_price, amount_fen,
-			deposit, status, created_at, updated_at) VALUES `)
+			deposit, status, created_at, updated_at, late_fee_rate, late_fee_grace_days, late_fee_cap) VALUES `)
 		for i, l := range lines[start:end] {
 			if i > 0 {
 				b.WriteByte(',')
 			}
-			fmt.Fprintf(&b, "(%d,%d,%d,%d,'%s',%d,%d,%d,FALSE,'unpaid',$1,$1)",
-				communityID, l.house, l.item, runID, period, l.qty, l.price, l.amount)
+			fmt.Fprintf(&b, "(%d,%d,%d,%d,'%s',%d,%d,%d,FALSE,'unpaid',$1,$1,%d,%d,%d)",
+				communityID, l.house, l.item, runID, period, l.qty, l.price, l.amount, l.lateRate, l.lateGrace, l.lateCap)
 		}
 		if _, err := tx.ExecContext(ctx, b.String(), now); err != nil {
 			if db.IsUniqueViolation(err) {
@@ -306,30 +343,34 @@ func (s *Service) insertLines(ctx context.Context, tx *sql.Tx, communityID, runI
 	return nil
 }
 
-// drawPrepaid pays unpaid bills (deposits aside) from the prepaid
-// balances of the community's houses, oldest first, each in full, while
-// the balance covers it; one payment of method prepaid per house.
-func (s *Service) drawPrepaid(ctx context.Context, tx *sql.Tx, by *auth.User, communityID, runID int64, now time.Time) (int64, error) {
+// draw is what a run takes from one house's prepaid balance: its unpaid
+// bills, oldest first, while the balance covers each in full.
+type draw struct {
+	house, left int64
+	lines       []Line
+	sum         int64
+	full        bool
+}
+
+// prepaidDraws plans the draw-downs of the community's houses with a
+// prepaid balance on their unpaid bills (deposits aside), oldest first,
+// each bill in full while the balance covers it; houses with nothing to
+// draw are left out.
+func prepaidDraws(ctx context.Context, tx *sql.Tx, communityID int64) ([]*draw, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT b.house_id, p.balance_fen, b.id, b.fee_item_id, b.period, b.amount_fen
 		FROM bills b JOIN prepaid_balances p ON p.house_id = b.house_id
 		WHERE p.community_id = $1 AND p.balance_fen > 0 AND b.status = 'unpaid' AND b.deposit = FALSE
 		ORDER BY b.house_id, b.period, b.fee_item_id, b.id`, communityID)
 	if err != nil {
-		return 0, fmt.Errorf("prepaid bills: %w", err)
+		return nil, fmt.Errorf("prepaid bills: %w", err)
 	}
-	type draw struct {
-		house, left int64
-		lines       []Line
-		sum         int64
-		full        bool
-	}
+	defer rows.Close()
 	var draws []*draw
 	for rows.Next() {
 		var house, bal int64
 		var l Line
 		if err := rows.Scan(&house, &bal, &l.BillID, &l.FeeItemID, &l.Period, &l.AmountFen); err != nil {
-			rows.Close()
-			return 0, err
+			return nil, err
 		}
 		if len(draws) == 0 || draws[len(draws)-1].house != house {
 			draws = append(draws, &draw{house: house, left: bal})
@@ -343,15 +384,17 @@ func (s *Service) drawPrepaid(ctx context.Context, tx *sql.Tx, by *auth.User, co
 		d.sum += l.AmountFen
 		d.left -= l.AmountFen
 	}
-	rows.Close()
 	if err := rows.Err(); err != nil {
-		return 0, err
+		return nil, err
 	}
+	return slices.DeleteFunc(draws, func(d *draw) bool { return d.sum == 0 }), nil
+}
+
+// drawPrepaid makes the draw-downs of run runID: one payment of method
+// prepaid per house, each audited, and returns their total.
+func (s *Service) drawPrepaid(ctx context.Context, tx *sql.Tx, by *auth.User, communityID, runID int64, draws []*draw, now time.Time) (int64, error) {
 	var total int64
 	for _, d := range draws {
-		if d.sum == 0 {
-			continue
-		}
 		id, err := insertPayment(ctx, tx, payRow{community: communityID, house: d.house, method: MethodPrepaid,
 			amount: d.sum, bills: d.sum, run: &runID, by: by, at: now, note: "出账时自动抵扣预存款"})
 		if err != nil {
@@ -367,9 +410,26 @@ func (s *Service) drawPrepaid(ctx context.Context, tx *sql.Tx, by *auth.User, co
 		if !ok {
 			return 0, fmt.Errorf("prepaid balance of house %d went negative", d.house)
 		}
+		p, err := getPayment(ctx, tx, id)
+		if err != nil {
+			return 0, err
+		}
+		if err := record(ctx, tx, by, communityID, "payment", id, audit.ActionCreate, nil, p); err != nil {
+			return 0, err
+		}
 		total += d.sum
 	}
 	return total, nil
+}
+
+// unchanged answers a rerun that created and drew nothing: the month's
+// latest run last, with the counts of this call.
+func unchanged(planned, last *BillRun) *BillRun {
+	run := *planned
+	run.Status = "unchanged"
+	run.ID, run.CreatedBy, run.CreatedName, run.CreatedAt, run.UpdatedAt = last.ID, last.CreatedBy, last.CreatedName,
+		last.CreatedAt, last.UpdatedAt
+	return &run
 }
 
 const runCols = `id, community_id, period, status, created, skipped, exempt, missing, total_fen, prepaid_fen,
@@ -389,6 +449,9 @@ func getRun(ctx context.Context, q db.Querier, id int64) (*BillRun, error) {
 
 // BillRun returns one run with its per-item totals.
 func (s *Service) BillRun(ctx context.Context, by *auth.User, id int64) (*BillRun, error) {
+	if err := canRead(by); err != nil {
+		return nil, err
+	}
 	r, err := getRun(ctx, s.DB, id)
 	if err != nil {
 		return nil, err
@@ -416,6 +479,9 @@ func (s *Service) BillRun(ctx context.Context, by *auth.User, id int64) (*BillRu
 
 // BillRuns lists the runs of a community (0 = all in scope), newest first.
 func (s *Service) BillRuns(ctx context.Context, by *auth.User, communityID int64, limit, offset int) ([]*BillRun, int, error) {
+	if err := canRead(by); err != nil {
+		return nil, 0, err
+	}
 	var c cond
 	if communityID > 0 {
 		if err := see(by, communityID); err != nil {

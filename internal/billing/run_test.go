@@ -207,6 +207,7 @@ func TestPriceChangeDoesNotRewriteIssuedBills(t *testing.T) {
 		if len(park.AppliesTo.HouseIDs) != 1 || park.AppliesTo.Uses[0] != "商铺" {
 			t.Errorf("applies_to: %+v", park.AppliesTo)
 		}
+		x.clk.Set("2026-12-05T10:00:00+08:00") // January is billed from December on
 		for _, it := range x.run("2027-01").Items {
 			if it.FeeItemID == park.ID && (it.Lines != 1 || it.TotalFen != 8000) {
 				t.Errorf("parking is the 商铺's only: %+v", it)
@@ -237,6 +238,7 @@ func TestExemptionSkipsHouses(t *testing.T) {
 			t.Errorf("December: %+v", dec)
 		}
 		x.do(auth.RoleCSManager, "POST", fmt.Sprintf("/api/v1/exemptions/%d/void", e.ID), map[string]any{"reason": "已入住"}, http.StatusOK)
+		x.clk.Set("2026-12-05T10:00:00+08:00") // January is billed from December on
 		if jan := x.run("2027-01"); jan.Created != 5 || jan.Exempt != 0 {
 			t.Errorf("January: %+v", jan)
 		}

@@ -37,7 +37,7 @@ func init() {
 	audit.Describe("bill", "账单", map[string]string{"status": "状态", "amount_fen": "金额(分)", "period": "月份",
 		"late_fee_waived_reason": "滞纳金减免原因", "note": "备注"})
 	audit.Describe("payment", "缴费", map[string]string{"receipt_number": "收据号", "method": "方式", "amount_fen": "金额(分)",
-		"status": "状态", "void_reason": "作废原因"})
+		"late_fee_fen": "滞纳金(分)", "status": "状态", "void_reason": "作废原因"})
 	audit.DescribeValues("payment", Labels)
 	audit.DescribeValues("dunning", Labels)
 	audit.Describe("dunning", "催缴", map[string]string{"method": "方式", "result": "结果", "next_follow_up": "下次跟进"})
@@ -88,6 +88,9 @@ func can(u *auth.User, perm, what string) error {
 	}
 	return nil
 }
+
+// canRead checks the permission every read of billing records needs.
+func canRead(u *auth.User) error { return can(u, auth.PermBillingRead, "查看收费记录") }
 
 func record(ctx context.Context, tx *sql.Tx, by *auth.User, communityID int64, entity string, id int64, action string, before, after any) error {
 	return audit.Record(ctx, tx, audit.Event{Actor: by.Actor(), CommunityID: communityID, Entity: entity,
@@ -161,8 +164,8 @@ func (in *FeeItemInput) validate(create bool) (price, rate, capRate int64, err e
 	if capRate, err = parseRate(string(in.LateFeeCap), 100); err != nil {
 		f.Add("late_fee_cap", "滞纳金上限%s（占欠费的百分比，如 100）", err.Error())
 	}
-	if rate > 0 && capRate == 0 && strings.TrimSpace(string(in.LateFeeCap)) == "" {
-		capRate = 1_000_000 // no more than the bill itself unless said otherwise
+	if rate > 0 && capRate == 0 {
+		capRate = 1_000_000 // empty or 0: no more than the bill itself
 	}
 	if in.LateFeeGraceDays < 0 || in.LateFeeGraceDays > 3650 {
 		f.Add("late_fee_grace_days", "宽限天数须在 0 到 3650 之间")
@@ -275,7 +278,8 @@ func (s *Service) CreateFeeItem(ctx context.Context, by *auth.User, in FeeItemIn
 
 // UpdateFeeItem edits an item's name, scope, late-fee rule, notes and
 // whether it is active. Kind and deposit stay as created; prices change
-// only through SetPrice, so issued bills are never rewritten.
+// only through SetPrice. Issued bills are never rewritten: each keeps the
+// price and the 滞纳金 rule it was issued with.
 func (s *Service) UpdateFeeItem(ctx context.Context, by *auth.User, id int64, in FeeItemInput) (*FeeItem, error) {
 	if err := can(by, auth.PermBillingAdmin, "设置收费项目"); err != nil {
 		return nil, err
@@ -366,6 +370,9 @@ func (s *Service) SetPrice(ctx context.Context, by *auth.User, itemID int64, in 
 
 // FeeItem returns one item with its price history.
 func (s *Service) FeeItem(ctx context.Context, by *auth.User, id int64) (*FeeItem, error) {
+	if err := canRead(by); err != nil {
+		return nil, err
+	}
 	it, err := getItem(ctx, s.DB, id)
 	if err != nil {
 		return nil, err
@@ -375,6 +382,9 @@ func (s *Service) FeeItem(ctx context.Context, by *auth.User, id int64) (*FeeIte
 
 // FeeItems lists the items of a community (0 = every community in scope).
 func (s *Service) FeeItems(ctx context.Context, by *auth.User, communityID int64) ([]*FeeItem, error) {
+	if err := canRead(by); err != nil {
+		return nil, err
+	}
 	var c cond
 	if communityID > 0 {
 		if err := see(by, communityID); err != nil {

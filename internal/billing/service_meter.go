@@ -127,6 +127,9 @@ type ExemptionFilter struct {
 
 // Exemptions lists exemptions in scope, newest first.
 func (s *Service) Exemptions(ctx context.Context, by *auth.User, f ExemptionFilter) ([]*Exemption, int, error) {
+	if err := canRead(by); err != nil {
+		return nil, 0, err
+	}
 	var c cond
 	if f.CommunityID > 0 {
 		if err := see(by, f.CommunityID); err != nil {
@@ -223,6 +226,11 @@ func (s *Service) RecordReading(ctx context.Context, by *auth.User, in ReadingIn
 			return errs.Invalid("fee_item_id", "%s 按总表公摊，请录入总表读数", it.Name)
 		}
 		if err := f.Err(); err != nil {
+			return err
+		}
+		// Queue behind a bill run of the community, so the run either
+		// sees this reading or has billed the period before it is read.
+		if err := lockCommunity(ctx, tx, h.CommunityID); err != nil {
 			return err
 		}
 		var prev int64
@@ -333,6 +341,9 @@ type ReadingFilter struct {
 
 // Readings lists readings in scope, latest period first.
 func (s *Service) Readings(ctx context.Context, by *auth.User, f ReadingFilter) ([]*Reading, int, error) {
+	if err := canRead(by); err != nil {
+		return nil, 0, err
+	}
 	var c cond
 	if f.CommunityID > 0 {
 		if err := see(by, f.CommunityID); err != nil {

@@ -34,31 +34,97 @@ type SharedReadingInput struct {
 	StartReading web.Text `json:"start_reading"`
 }
 
-// SharedReading is one period's reading of a community meter.
+// SharedReading is one period's reading of a community meter, with who
+// entered it first.
 type SharedReading struct {
 	ID          int64     `json:"id"`
 	CommunityID int64     `json:"community_id"`
 	FeeItemID   int64     `json:"fee_item_id"`
+	FeeItemName string    `json:"fee_item_name"`
 	Period      string    `json:"period"`
 	Reading     string    `json:"reading"`
 	Previous    string    `json:"previous"`
 	Consumption string    `json:"consumption"`
 	Replacement bool      `json:"replacement"`
+	CreatedBy   int64     `json:"created_by"`
+	CreatedName string    `json:"created_name"`
 	CreatedAt   time.Time `json:"created_at"`
 	UpdatedAt   time.Time `json:"updated_at"`
 }
 
-func getSharedReading(ctx context.Context, tx *sql.Tx, itemID int64, period string) (*SharedReading, error) {
+// Edited reports whether the reading was corrected after it was entered.
+func (r *SharedReading) Edited() bool { return !r.UpdatedAt.Equal(r.CreatedAt) }
+
+const sharedReadingSelect = `SELECT r.id, r.community_id, r.fee_item_id, f.name, r.period, r.reading, r.previous, r.consumption,
+	r.replacement, r.created_by, COALESCE(u.name, ''), r.created_at, r.updated_at
+	FROM shared_readings r JOIN fee_items f ON f.id = r.fee_item_id LEFT JOIN users u ON u.id = r.created_by`
+
+func scanSharedReading(s scanner) (*SharedReading, error) {
 	var r SharedReading
 	var reading, prev, cons int64
-	err := tx.QueryRowContext(ctx, `SELECT id, community_id, fee_item_id, period, reading, previous, consumption, replacement,
-		created_at, updated_at FROM shared_readings WHERE fee_item_id = $1 AND period = $2`, itemID, period).Scan(&r.ID,
-		&r.CommunityID, &r.FeeItemID, &r.Period, &reading, &prev, &cons, &r.Replacement, &r.CreatedAt, &r.UpdatedAt)
-	if err != nil {
-		return nil, notFound(err, "总表抄表记录")
+	if err := s.Scan(&r.ID, &r.CommunityID, &r.FeeItemID, &r.FeeItemName, &r.Period, &reading, &prev, &cons, &r.Replacement,
+		&r.CreatedBy, &r.CreatedName, &r.CreatedAt, &r.UpdatedAt); err != nil {
+		return nil, err
 	}
 	r.Reading, r.Previous, r.Consumption = FormatQuantity(reading), FormatQuantity(prev), FormatQuantity(cons)
 	return &r, nil
+}
+
+func getSharedReading(ctx context.Context, tx *sql.Tx, itemID int64, period string) (*SharedReading, error) {
+	r, err := scanSharedReading(tx.QueryRowContext(ctx, sharedReadingSelect+` WHERE r.fee_item_id = $1 AND r.period = $2`,
+		itemID, period))
+	if err != nil {
+		return nil, notFound(err, "总表抄表记录")
+	}
+	return r, nil
+}
+
+// SharedReadingFilter selects shared readings.
+type SharedReadingFilter struct {
+	CommunityID, FeeItemID int64
+	Period                 string
+	Limit, Offset          int
+}
+
+// SharedReadings lists the community meters' readings in scope, latest
+// period first.
+func (s *Service) SharedReadings(ctx context.Context, by *auth.User, f SharedReadingFilter) ([]*SharedReading, int, error) {
+	if err := canRead(by); err != nil {
+		return nil, 0, err
+	}
+	var c cond
+	if f.CommunityID > 0 {
+		if err := see(by, f.CommunityID); err != nil {
+			return nil, 0, err
+		}
+		c.Add("r.community_id = ?", f.CommunityID)
+	}
+	if f.FeeItemID > 0 {
+		c.Add("r.fee_item_id = ?", f.FeeItemID)
+	}
+	if f.Period != "" {
+		c.Add("r.period = ?", f.Period)
+	}
+	c.Scope("r.community_id", Scope(by))
+	var total int
+	if err := s.DB.QueryRowContext(ctx, `SELECT count(*) FROM shared_readings r`+c.SQL(), c.Args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count shared readings: %w", err)
+	}
+	rows, err := s.DB.QueryContext(ctx, sharedReadingSelect+c.SQL()+` ORDER BY r.period DESC, r.fee_item_id`+
+		c.Page(f.Limit, f.Offset), c.Args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list shared readings: %w", err)
+	}
+	defer rows.Close()
+	out := []*SharedReading{}
+	for rows.Next() {
+		r, err := scanSharedReading(rows)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, r)
+	}
+	return out, total, rows.Err()
 }
 
 // RecordSharedReading enters (or, until the period is billed, corrects)
@@ -96,6 +162,9 @@ func (s *Service) RecordSharedReading(ctx context.Context, by *auth.User, in Sha
 		if err := f.Err(); err != nil {
 			return err
 		}
+		if err := lockCommunity(ctx, tx, it.CommunityID); err != nil { // as for a house's reading
+			return err
+		}
 		var prev int64
 		err = tx.QueryRowContext(ctx, `SELECT reading FROM shared_readings WHERE fee_item_id = $1 AND period < $2
 			ORDER BY period DESC LIMIT 1`, it.ID, in.Period).Scan(&prev)
@@ -107,6 +176,9 @@ func (s *Service) RecordSharedReading(ctx context.Context, by *auth.User, in Sha
 			cons = reading - start
 		}
 		if cons < 0 {
+			if in.Replacement {
+				return errs.Invalid("reading", "读数不能小于新表起始读数 %s", FormatQuantity(start))
+			}
 			return errs.Invalid("reading", "读数 %s 小于上次读数 %s；如已换表请勾选“换表”", FormatQuantity(reading), FormatQuantity(prev))
 		}
 		var later, billed int
@@ -193,4 +265,20 @@ func (h *Handlers) recordSharedReading(w http.ResponseWriter, r *http.Request) e
 		return err
 	}
 	return web.WriteJSON(w, http.StatusCreated, rd)
+}
+
+// listSharedReadings serves GET /api/v1/shared-readings?community_id=
+// &period=&fee_item_id=.
+func (h *Handlers) listSharedReadings(w http.ResponseWriter, r *http.Request) error {
+	q := &query{r: r}
+	f := SharedReadingFilter{CommunityID: q.id("community_id"), FeeItemID: q.id("fee_item_id"), Period: q.period("period")}
+	f.Limit, f.Offset = q.paging()
+	if q.err != nil {
+		return q.err
+	}
+	rs, total, err := h.S.SharedReadings(r.Context(), user(r), f)
+	if err != nil {
+		return err
+	}
+	return list(w, rs, total)
 }

@@ -156,24 +156,25 @@ func loadPrices(ctx context.Context, q db.Querier, items []*FeeItem) error {
 
 const billCols = `b.id, b.community_id, b.house_id, h.code, b.fee_item_id, f.name, b.run_id, b.period, b.quantity, b.unit_price,
 	b.amount_fen, b.deposit, b.status, b.payment_id, b.paid_at, b.waived_reason, b.note, b.created_at, b.updated_at,
-	f.late_fee_rate, f.late_fee_cap, f.late_fee_grace_days`
+	b.late_fee_rate, b.late_fee_cap, b.late_fee_grace_days`
 
 const billFrom = ` FROM bills b JOIN houses h ON h.id = b.house_id JOIN fee_items f ON f.id = b.fee_item_id`
 
-// scanBill reads a bill and its late fee as of asOf (zero: none).
+// scanBill reads a bill and its late fee as of asOf (zero: none), by the
+// rule the bill was issued with.
 func scanBill(s scanner, asOf time.Time) (*Bill, error) {
 	var b Bill
 	var qty, price, rate, capRate int64
-	var grace int
 	err := s.Scan(&b.ID, &b.CommunityID, &b.HouseID, &b.HouseCode, &b.FeeItemID, &b.FeeItemName, &b.RunID, &b.Period,
 		&qty, &price, &b.AmountFen, &b.Deposit, &b.Status, &b.PaymentID, &b.PaidAt, &b.WaivedReason, &b.Note,
-		&b.CreatedAt, &b.UpdatedAt, &rate, &capRate, &grace)
+		&b.CreatedAt, &b.UpdatedAt, &rate, &capRate, &b.LateFeeGraceDays)
 	if err != nil {
 		return nil, err
 	}
 	b.Quantity, b.UnitPrice = FormatQuantity(qty), FormatPrice(price)
+	b.LateFeeRate, b.LateFeeCap = FormatRate(rate), FormatRate(capRate)
 	if b.Status == BillUnpaid && b.WaivedReason == "" && !asOf.IsZero() {
-		b.LateFeeFen = LateFee(b.AmountFen, b.Period, rate, capRate, grace, asOf)
+		b.LateFeeFen = LateFee(b.AmountFen, b.Period, b.CreatedAt, rate, capRate, b.LateFeeGraceDays, asOf)
 	}
 	return &b, nil
 }
@@ -208,7 +209,7 @@ func listBills(ctx context.Context, q db.Querier, c *cond, order string, limit, 
 
 const paymentCols = `p.id, p.community_id, p.house_id, h.code, p.receipt_number, p.method, p.reference, p.amount_fen,
 	p.bills_fen, p.prepaid_added_fen, p.run_id, p.cashier_id, p.cashier_name, p.paid_at, p.status, p.void_reason,
-	p.voided_name, p.voided_at, p.note, p.created_at, p.updated_at`
+	p.voided_by, p.voided_name, p.voided_at, p.note, p.created_at, p.updated_at, p.late_fee_fen`
 
 const paymentFrom = ` FROM payments p JOIN houses h ON h.id = p.house_id`
 
@@ -217,7 +218,7 @@ func scanPayment(s scanner) (*Payment, error) {
 	var receipt sql.NullString
 	err := s.Scan(&p.ID, &p.CommunityID, &p.HouseID, &p.HouseCode, &receipt, &p.Method, &p.Reference, &p.AmountFen,
 		&p.BillsFen, &p.PrepaidAddedFen, &p.RunID, &p.CashierID, &p.CashierName, &p.PaidAt, &p.Status, &p.VoidReason,
-		&p.VoidedName, &p.VoidedAt, &p.Note, &p.CreatedAt, &p.UpdatedAt)
+		&p.VoidedBy, &p.VoidedName, &p.VoidedAt, &p.Note, &p.CreatedAt, &p.UpdatedAt, &p.LateFeeFen)
 	if err != nil {
 		return nil, err
 	}
@@ -270,9 +271,10 @@ func loadLines(ctx context.Context, q db.Querier, ps []*Payment) error {
 		byID[p.ID], ids[i] = p, p.ID
 	}
 	in, args := db.In(nil, ids)
-	rows, err := q.QueryContext(ctx, `SELECT l.payment_id, l.bill_id, l.fee_item_id, f.name, l.period, l.amount_fen
+	// The bills first, then the 滞纳金 collected on them ('bill' < 'late_fee').
+	rows, err := q.QueryContext(ctx, `SELECT l.payment_id, l.kind, l.bill_id, l.fee_item_id, f.name, l.period, l.amount_fen
 		FROM payment_lines l JOIN fee_items f ON f.id = l.fee_item_id
-		WHERE l.payment_id IN (`+in+`) ORDER BY l.payment_id, l.period, l.id`, args...)
+		WHERE l.payment_id IN (`+in+`) ORDER BY l.payment_id, l.kind, l.period, l.id`, args...)
 	if err != nil {
 		return fmt.Errorf("payment lines: %w", err)
 	}
@@ -280,7 +282,7 @@ func loadLines(ctx context.Context, q db.Querier, ps []*Payment) error {
 	for rows.Next() {
 		var l Line
 		var pid int64
-		if err := rows.Scan(&pid, &l.BillID, &l.FeeItemID, &l.FeeItemName, &l.Period, &l.AmountFen); err != nil {
+		if err := rows.Scan(&pid, &l.Kind, &l.BillID, &l.FeeItemID, &l.FeeItemName, &l.Period, &l.AmountFen); err != nil {
 			return err
 		}
 		byID[pid].Lines = append(byID[pid].Lines, l)

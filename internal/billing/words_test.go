@@ -83,7 +83,9 @@ func TestFormats(t *testing.T) {
 }
 
 // TestLateFee: 0.05%/day after the period's last day plus 30 grace
-// days, capped.
+// days, capped; a bill issued after its period's end (a late run, a
+// back-dated one-off charge) starts its days when it is issued; days are
+// calendar days of Asia/Shanghai, counted as integers however far apart.
 func TestLateFee(t *testing.T) {
 	day := func(s string) time.Time {
 		tm, _ := time.Parse(time.RFC3339, s+"T12:00:00+08:00")
@@ -92,20 +94,41 @@ func TestLateFee(t *testing.T) {
 	for _, c := range []struct {
 		amount    int64
 		period    string
+		issued    string // "" = zero
 		rate, cap int64
 		grace     int
 		asOf      string
 		want      int64
 	}{
-		{21033, "2026-11", 500, 1_000_000, 30, "2026-12-30", 0},  // within grace
-		{21033, "2026-11", 500, 1_000_000, 30, "2026-12-31", 11}, // 1 day: 10.5165 → 11
-		{21033, "2026-11", 500, 1_000_000, 0, "2026-12-31", 326}, // 31 days: 326.0115 → 326
-		{21033, "2026-11", 500, 100_000, 0, "2027-12-31", 2103},  // capped at 10%: 2103.3 → 2103
-		{21033, "2026-11", 0, 0, 0, "2030-01-01", 0},             // no late fee on the item
-		{10000, "2026-02", 10000, 0, 0, "2026-03-03", 300},       // 1%/day, 3 days after 02-28, no cap
+		{21033, "2026-11", "", 500, 1_000_000, 30, "2026-12-30", 0},            // within grace
+		{21033, "2026-11", "", 500, 1_000_000, 30, "2026-12-31", 11},           // 1 day: 10.5165 → 11
+		{21033, "2026-11", "", 500, 1_000_000, 0, "2026-12-31", 326},           // 31 days: 326.0115 → 326
+		{21033, "2026-11", "2026-11-20", 500, 1_000_000, 0, "2026-12-31", 326}, // issued within the month: from its end
+		{21033, "2026-11", "", 500, 100_000, 0, "2027-12-31", 2103},            // capped at 10%: 2103.3 → 2103
+		{21033, "2026-11", "", 0, 0, 0, "2030-01-01", 0},                       // no late fee on the item
+		{10000, "2026-02", "", 10000, 0, 0, "2026-03-03", 300},                 // 1%/day, 3 days after 02-28, no cap
+		// Billed late: September's bill issued on 11-20 owes nothing that
+		// day, one day's fee the next, and its grace starts on 11-20.
+		{10000, "2026-09", "2026-11-20", 10000, 1_000_000, 0, "2026-11-20", 0},
+		{10000, "2026-09", "2026-11-20", 10000, 1_000_000, 0, "2026-11-21", 100},
+		{10000, "2026-09", "2026-11-20", 10000, 1_000_000, 5, "2026-11-25", 0},
+		{10000, "2026-09", "2026-11-20", 10000, 1_000_000, 5, "2026-11-27", 200},
+		// 145,914 days from 2001-01-31 to 2400-08-01: no overflow of a
+		// time.Duration (292 years) and no float; 1e8 × 0.0001% × days.
+		{100_000_000, "2001-01", "", 1, 1_000_000, 0, "2400-08-01", 14_591_400},
 	} {
-		if got := billing.LateFee(c.amount, c.period, c.rate, c.cap, c.grace, day(c.asOf)); got != c.want {
-			t.Errorf("LateFee(%d, %s, %d, %d, %d, %s) = %d, want %d", c.amount, c.period, c.rate, c.cap, c.grace, c.asOf, got, c.want)
+		var issued time.Time
+		if c.issued != "" {
+			issued = day(c.issued).Add(-3 * time.Hour) // 09:00 that day
 		}
+		if got := billing.LateFee(c.amount, c.period, issued, c.rate, c.cap, c.grace, day(c.asOf)); got != c.want {
+			t.Errorf("LateFee(%d, %s, issued %q, %d, %d, %d, %s) = %d, want %d", c.amount, c.period, c.issued, c.rate, c.cap,
+				c.grace, c.asOf, got, c.want)
+		}
+	}
+	// A day is a day of Asia/Shanghai: 2026-12-01 00:30 there is
+	// 2026-11-30 16:30 UTC, already one day after November.
+	if got := billing.LateFee(10000, "2026-11", time.Time{}, 10000, 0, 0, time.Date(2026, 11, 30, 16, 30, 0, 0, time.UTC)); got != 100 {
+		t.Errorf("late fee at 00:30 Shanghai on 12-01: %d, want 100", got)
 	}
 }

@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"wuye/internal/platform/auth"
 	"wuye/internal/platform/excel"
+	"wuye/internal/platform/money"
 	"wuye/internal/platform/web"
 )
 
@@ -87,32 +89,60 @@ func CollectionWorkbook(cr *CollectionRate) (*excel.Writer, error) {
 		pct(cr.Rate, cr.PaidFen, cr.BilledFen))
 }
 
-// CashWorkbook is the 日报: one row per receipt, by cashier, with totals.
+// CashWorkbook is the 日报: one row per receipt and per refund (a
+// receipt of an earlier day voided this day, negative, under the user
+// who voided it), by user, with each user's totals by method and what
+// their till must hold.
 func CashWorkbook(rep *CashReport) (*excel.Writer, error) {
 	wb := excel.NewWriter()
 	if err := wb.Sheet("收费日报 "+rep.Day, []excel.Column{{Header: "收费员"}, {Header: "收据号", Width: 16},
 		{Header: "时间", Width: 17}, {Header: "房屋", Width: 14}, {Header: "方式"}, {Header: "金额(元)", Format: excel.Decimal2},
-		{Header: "状态"}, {Header: "交易参考号", Width: 20}}); err != nil {
+		{Header: "状态", Width: 24}, {Header: "交易参考号", Width: 20}}); err != nil {
 		return nil, err
 	}
+	at := func(t time.Time) string { return t.In(shanghai).Format("2006-01-02 15:04") }
 	for _, c := range rep.Cashiers {
 		for _, p := range c.Payments {
 			status := "有效"
 			if p.Status != PaymentValid {
-				status = "作废：" + p.VoidReason
+				status = "有效（" + at(*p.VoidedAt) + " 作废，计入当日退款）"
 			}
-			if err := wb.Row(c.CashierName, p.ReceiptNumber, p.PaidAt.In(shanghai).Format("2006-01-02 15:04"), p.HouseCode,
-				Label(p.Method), yuan(p.AmountFen), status, p.Reference); err != nil {
+			if err := wb.Row(c.CashierName, p.ReceiptNumber, at(p.PaidAt), p.HouseCode, Label(p.Method), yuan(p.AmountFen),
+				status, p.Reference); err != nil {
+				return nil, err
+			}
+		}
+		for _, p := range c.Refunds {
+			if err := wb.Row(c.CashierName, p.ReceiptNumber, at(*p.VoidedAt), p.HouseCode, Label(p.Method), yuan(-p.AmountFen),
+				"退款：作废 "+at(p.PaidAt)+" 的收据："+p.VoidReason, p.Reference); err != nil {
+				return nil, err
+			}
+		}
+		for _, p := range c.Voided {
+			if err := wb.Row(c.CashierName, p.ReceiptNumber, at(p.PaidAt), p.HouseCode, Label(p.Method), yuan(p.AmountFen),
+				"当日作废（不计入）："+p.VoidReason, p.Reference); err != nil {
 				return nil, err
 			}
 		}
 		for _, m := range c.ByMethod {
-			if err := wb.Row(c.CashierName+" 小计", "", "", "", m.Label, yuan(m.AmountFen), fmt.Sprintf("%d 笔", m.Count)); err != nil {
+			note := fmt.Sprintf("%d 笔", m.Count)
+			if m.RefundCount > 0 {
+				note += fmt.Sprintf("，退款 %d 笔 %s", m.RefundCount, money.Fen(m.RefundFen))
+			}
+			if err := wb.Row(c.CashierName+" 小计", "", "", "", m.Label, yuan(m.AmountFen), note); err != nil {
 				return nil, err
 			}
 		}
+		if err := wb.Row(c.CashierName+" 应交", "", "", "", "", yuan(c.TotalFen),
+			fmt.Sprintf("收款 %s − 退款 %s", money.Fen(c.ReceivedFen), money.Fen(c.RefundFen))); err != nil {
+			return nil, err
+		}
 	}
-	return wb, wb.Row("合计", "", "", "", "", yuan(rep.TotalFen), fmt.Sprintf("%d 笔", rep.Count))
+	note := fmt.Sprintf("%d 笔", rep.Count)
+	if rep.RefundCount > 0 {
+		note += fmt.Sprintf("，退款 %d 笔 %s", rep.RefundCount, money.Fen(rep.RefundFen))
+	}
+	return wb, wb.Row("合计", "", "", "", "", yuan(rep.TotalFen), note)
 }
 
 // StatementWorkbook is the 收支公示 of a year.

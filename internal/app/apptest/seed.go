@@ -42,6 +42,58 @@ var ExtraRecords = []struct {
 	{"expenditures", "/api/v1/expenditures", func(c *Community) map[string]any {
 		return map[string]any{"community_id": c.Community.ID, "spent_on": "2026-01-15", "category": "绿化养护", "amount_fen": 50000}
 	}, nil},
+	{"publications", "/api/v1/statement/publish", func(c *Community) map[string]any {
+		return map[string]any{"community_id": c.Community.ID, "year": 2026}
+	}, nil},
+	// frontdesk (API contract of issue #5): a key, a parcel, a visitor,
+	// a custody item, a notice, a duty-log entry.
+	{"keys", "/api/v1/keys", func(c *Community) map[string]any {
+		return map[string]any{"community_id": c.Community.ID, "label": "K-" + c.Community.Name, "class": "unit_door",
+			"house_id": c.House.ID, "copies": 2}
+	}, nil},
+	{"parcels", "/api/v1/parcels", func(c *Community) map[string]any {
+		return map[string]any{"community_id": c.Community.ID, "house_id": c.House.ID, "carrier": "顺丰", "tracking_number": "SF1234567890"}
+	}, nil},
+	{"visitors", "/api/v1/visitors", func(c *Community) map[string]any {
+		return map[string]any{"community_id": c.Community.ID, "house_id": c.House.ID, "name": "访客甲", "phone": "13900001111", "purpose": "探亲"}
+	}, nil},
+	{"custody", "/api/v1/custody", func(c *Community) map[string]any {
+		return map[string]any{"community_id": c.Community.ID, "house_id": c.House.ID, "description": "纸箱一个", "deposited_by": "快递员"}
+	}, nil},
+	{"notices", "/api/v1/notices", func(c *Community) map[string]any {
+		return map[string]any{"community_id": c.Community.ID, "title": "停水通知", "body": "明日9:00-12:00停水",
+			"starts_at": "2026-01-01T00:00:00+08:00", "ends_at": "2036-01-01T00:00:00+08:00"}
+	}, nil},
+	{"duty-log", "/api/v1/duty-log", func(c *Community) map[string]any {
+		return map[string]any{"community_id": c.Community.ID, "shift": "day", "kind": "note", "summary": "交接班正常"}
+	}, nil},
+	// movein (issue #6): a campaign (it brings the standard document pack),
+	// a batch with a slot, a pack document, a takeover inspection of the
+	// building's common parts with a finding, a checklist item.
+	{"campaigns", "/api/v1/movein/campaigns", func(c *Community) map[string]any {
+		return map[string]any{"community_id": c.Community.ID, "name": "入伙计划", "starts_on": "2026-12-01", "ends_on": "2026-12-31"}
+	}, nil},
+	{"batches", "/api/v1/movein/batches", func(c *Community) map[string]any {
+		return map[string]any{"campaign_id": c.IDs["campaigns"], "name": "第一批", "starts_on": "2026-12-05",
+			"slots": []map[string]any{{"day": "2026-12-05", "from": "09:00", "to": "11:30", "capacity": 10}}}
+	}, nil},
+	{"documents", "/api/v1/movein/documents", func(c *Community) map[string]any {
+		return map[string]any{"community_id": c.Community.ID, "name": "住宅使用说明书"}
+	}, nil},
+	{"takeover", "/api/v1/takeover", func(c *Community) map[string]any {
+		return map[string]any{"building_id": c.Building.ID, "developer": "开发公司"}
+	}, nil},
+	{"takeover-findings", "/api/v1/takeover-findings", func(c *Community) map[string]any {
+		return map[string]any{"inspection_id": c.IDs["takeover"], "item": "屋面防水", "description": "屋面渗水", "deadline": "2036-01-01"}
+	}, nil},
+	{"takeover-checklist", "/api/v1/takeover-checklist", func(c *Community) map[string]any {
+		return map[string]any{"community_id": c.Community.ID, "house_use": "住宅", "name": "入户门开启灵活"}
+	}, nil},
+	// renovation (API contract of issue #6): an application.
+	{"renovations", "/api/v1/renovations", func(c *Community) map[string]any {
+		return map[string]any{"house_id": c.House.ID, "contractor": "矩阵装饰", "manager_name": "王工", "manager_phone": "13900002222",
+			"area": "85.5", "starts_on": "2026-12-01", "ends_on": "2027-02-28"}
+	}, nil},
 }
 
 // Step is a POST on a record just created; {id} in Path is its id.
