@@ -164,7 +164,8 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout io.Wri
 		if res.Skipped {
 			fmt.Fprintln(stdout, "demo data already loaded in", *dsn)
 		} else {
-			fmt.Fprintf(stdout, "loaded demo company: %d communities, %d houses, %d owners, %d tickets\n", res.Communities, res.Houses, res.Owners, res.Tickets)
+			fmt.Fprintf(stdout, "loaded demo company: %d communities, %d houses, %d owners, %d tickets, %d bills, %d payments\n",
+				res.Communities, res.Houses, res.Owners, res.Tickets, res.Bills, res.Payments)
 		}
 		fmt.Fprintln(stdout, "demo logins (password "+demo.Password+"):")
 		for _, l := range demo.Logins {

@@ -98,6 +98,9 @@ func TestDemoLoadsOnce(t *testing.T) {
 	if !strings.Contains(out, "loaded demo company: 2 communities, 50 houses") {
 		t.Errorf("first demo printed %q", out)
 	}
+	if m := regexp.MustCompile(`(\d+) bills, (\d+) payments`).FindStringSubmatch(out); m == nil || m[1] == "0" || m[2] == "0" {
+		t.Errorf("first demo does not say how many bills and payments it loaded: %q", out)
+	}
 	for _, l := range demo.Logins {
 		if !strings.Contains(out, l.Login) {
 			t.Errorf("demo output does not list login %s: %q", l.Login, out)

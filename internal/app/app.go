@@ -12,6 +12,8 @@ import (
 
 	"wuye/internal/archive"
 	"wuye/internal/billing"
+	"wuye/internal/frontdesk"
+	"wuye/internal/movein"
 	"wuye/internal/platform/audit"
 	"wuye/internal/platform/auth"
 	"wuye/internal/platform/db"
@@ -19,6 +21,7 @@ import (
 	"wuye/internal/platform/mail"
 	"wuye/internal/platform/web"
 	"wuye/internal/platform/workday"
+	"wuye/internal/renovation"
 	"wuye/internal/ticket"
 )
 
@@ -26,7 +29,7 @@ import (
 var Version = "dev"
 
 // Modules lists every module's migrations in dependency order.
-var Modules = []db.Module{auth.Module, audit.Module, workday.Module, archive.Module, ticket.Module, billing.Module}
+var Modules = []db.Module{auth.Module, audit.Module, workday.Module, archive.Module, ticket.Module, billing.Module, frontdesk.Module, renovation.Module, movein.Module}
 
 // Migrate brings d to the current schema.
 func Migrate(ctx context.Context, d *db.DB) error { return d.Migrate(ctx, Modules...) }
@@ -44,6 +47,9 @@ type App struct {
 	Workdays *workday.Calendar
 	Tickets  *ticket.Service
 	Billing  *billing.Service
+	Desk     *frontdesk.Service
+	Reno     *renovation.Service
+	MoveIn   *movein.Service
 	Router   *web.Router
 	Log      *slog.Logger
 	// Mail, when set, e-mails notifications too (RunJobs); nil = off.
@@ -62,6 +68,11 @@ func New(d *db.DB, log *slog.Logger) *App {
 	a.Workdays = workday.NewCalendar(d)
 	a.Tickets = ticket.NewService(d, a.Workdays)
 	a.Billing = billing.NewService(d)
+	a.Desk = frontdesk.NewService(d)
+	a.Reno = renovation.NewService(d)
+	a.Reno.Archive, a.Reno.Billing = a.Archive, a.Billing
+	a.MoveIn = movein.NewService(d)
+	a.MoveIn.Archive, a.MoveIn.Tickets = a.Archive, a.Tickets
 	rt := web.NewRouter(a.Auth, log)
 	a.Router = rt
 
@@ -88,6 +99,9 @@ func New(d *db.DB, log *slog.Logger) *App {
 	(&archive.Handlers{S: a.Archive, More: []archive.Searcher{a.Tickets.Search, a.Billing.Search}}).Routes(rt)
 	(&ticket.Handlers{S: a.Tickets}).Routes(rt)
 	(&billing.Handlers{S: a.Billing}).Routes(rt)
+	(&frontdesk.Handlers{S: a.Desk, Arch: a.Archive}).Routes(rt)
+	(&renovation.Handlers{S: a.Reno}).Routes(rt)
+	(&movein.Handlers{S: a.MoveIn}).Routes(rt)
 	a.homeRoutes(rt)
 	// Anything else is a 404 in the caller's language: the JSON envelope
 	// for the API, the error page for a browser.

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"net/http"
 
 	"wuye/internal/platform/auth"
@@ -14,22 +15,21 @@ func (a *App) homeRoutes(rt *web.Router) {
 	rt.Handle("GET /{$}", auth.PermSignedIn, func(w http.ResponseWriter, r *http.Request) error {
 		u := auth.UserOf(r.Context())
 		var cards []web.Card
-		if u.Can(auth.PermTicketRead) {
-			c, err := a.Tickets.Cards(r.Context(), u)
-			if err != nil {
-				return err
+		for _, m := range []struct {
+			perm  string
+			cards func(context.Context, *auth.User) ([]web.Card, error)
+		}{
+			{auth.PermTicketRead, a.Tickets.Cards},
+			{auth.PermBillingRead, a.Billing.Cards},
+			{auth.PermDeskRead, a.Desk.Cards},
+			{auth.PermRenovationRead, a.Reno.Cards},
+			{auth.PermMoveInRead, a.MoveIn.Cards},
+			{auth.PermArchiveRead, a.Archive.Cards},
+		} {
+			if !u.Can(m.perm) {
+				continue
 			}
-			cards = append(cards, c...)
-		}
-		if u.Can(auth.PermBillingRead) {
-			c, err := a.Billing.Cards(r.Context(), u)
-			if err != nil {
-				return err
-			}
-			cards = append(cards, c...)
-		}
-		if u.Can(auth.PermArchiveRead) {
-			c, err := a.Archive.Cards(r.Context(), u)
+			c, err := m.cards(r.Context(), u)
 			if err != nil {
 				return err
 			}

@@ -50,10 +50,12 @@ var Logins = func() []Login {
 	return out
 }()
 
-// Result says what Seed loaded.
+// Result says what Seed loaded: Bills issued and Payments (receipts)
+// taken are the year of fees (billing.go).
 type Result struct {
 	Skipped                              bool
 	Communities, Houses, Owners, Tickets int
+	Bills, Payments                      int
 }
 
 // seed makes the demo company the same on every run.
@@ -101,15 +103,35 @@ func Seed(ctx context.Context, d *db.DB, houses int) (*Result, error) {
 		if err := createStaff(ctx, tx, d, p); err != nil {
 			return err
 		}
-		n, err := loadTickets(ctx, tx, d, p, now)
-		tickets = n
-		return err
+		if _, err := loadTickets(ctx, tx, d, p, now); err != nil {
+			return err
+		}
+		if err := loadBilling(ctx, tx, d, p, now); err != nil {
+			return fmt.Errorf("billing: %w", err)
+		}
+		if err := loadDesk(ctx, tx, d, p, now); err != nil {
+			return err
+		}
+		// After billing: the renovations' deposits use its 装修押金 item,
+		// and the move-in's fees its items.
+		if err := loadRenovations(ctx, tx, d, p, now); err != nil {
+			return fmt.Errorf("renovations: %w", err)
+		}
+		if err := loadMoveIn(ctx, tx, d, p, now); err != nil {
+			return fmt.Errorf("move-in: %w", err)
+		}
+		// Tickets come from the hotline and from 验房 defects alike.
+		return tx.QueryRowContext(ctx, `SELECT count(*) FROM tickets`).Scan(&tickets)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
 	n, owners := p.counts()
-	return &Result{Communities: len(p.communities), Houses: n, Owners: owners, Tickets: tickets}, nil
+	res := &Result{Communities: len(p.communities), Houses: n, Owners: owners, Tickets: tickets}
+	if res.Bills, res.Payments, err = billingCounts(ctx, d); err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
+	}
+	return res, nil
 }
 
 // createStaff adds the demo accounts; an account whose login is already

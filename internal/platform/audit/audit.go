@@ -40,6 +40,15 @@ var actionLabels = map[string]string{
 	"disable": "停用", "enable": "启用", "reset_password": "重置密码", "end": "结束",
 }
 
+// DescribeActions names a module's own actions (借出, 取件, 发布 …) in
+// Chinese for the history panels and the audit page; call it from an
+// init function, like Describe.
+func DescribeActions(labels map[string]string) {
+	for k, v := range labels {
+		actionLabels[k] = v
+	}
+}
+
 // Actor is who makes a change.
 type Actor struct {
 	ID   int64

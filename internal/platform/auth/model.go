@@ -76,6 +76,30 @@ const (
 	PermBillingMeter  = "billing.meter"       // enter meter readings
 	PermDunning       = "billing.dunning"     // 催缴 records, follow-ups, notices
 	PermExpenditure   = "billing.expenditure" // 收支公示 spending (director)
+
+	// Front desk (前台): visitors, parcels, keys, custody, duty log — the
+	// daily records every front-line role keeps; notices are drafted by
+	// the desk and approved by the 客服经理 or the director.
+	PermDeskRead      = "desk.read"      // see the front-desk records
+	PermDeskWrite     = "desk.write"     // register visitors, parcels, keys, custody, duty-log entries
+	PermNoticeWrite   = "notice.write"   // draft and edit notices (公告)
+	PermNoticeApprove = "notice.approve" // approve, publish and withdraw notices
+
+	// Renovation (装修治理): the desk registers applications and inspects
+	// the works, the engineering department reviews them, the 客服经理
+	// approves, accepts completion and settles the deposit.
+	PermRenovationRead    = "renovation.read"    // see applications, permits, inspections
+	PermRenovationWrite   = "renovation.write"   // register applications, workers, inspections
+	PermRenovationReview  = "renovation.review"  // engineering review of an application
+	PermRenovationApprove = "renovation.approve" // approve/reject, completion, deposit refund, rules
+
+	// Move-in (入伙治理) and takeover inspection (接管验收): the director
+	// plans the campaign, the 客服经理 runs it, 客服助理 enter owners'
+	// documents and handovers, the engineering department inspects.
+	PermMoveInRead    = "movein.read"    // see campaigns, houses' progress, takeover findings
+	PermMoveInWork    = "movein.work"    // notices, appointments, documents, 验房 defects, key handover
+	PermMoveInInspect = "movein.inspect" // takeover inspection findings and re-inspection
+	PermMoveInPlan    = "movein.plan"    // create and plan campaigns, document packs, checklists
 )
 
 var rolePerms = map[Role][]string{
@@ -83,17 +107,29 @@ var rolePerms = map[Role][]string{
 		PermArchiveExport, PermIDNumberView, PermAuditRead, PermCalendarAdmin,
 		PermTicketRead, PermTicketCreate, PermTicketWork, PermTicketHandle, PermTicketCallback, PermTicketJudge,
 		PermSLAAdmin, PermKPIRead,
-		PermBillingRead, PermBillingCharge, PermBillingAdmin, PermBillingVoid, PermBillingMeter, PermDunning, PermExpenditure},
+		PermBillingRead, PermBillingCharge, PermBillingAdmin, PermBillingVoid, PermBillingMeter, PermDunning, PermExpenditure,
+		PermDeskRead, PermDeskWrite, PermNoticeWrite, PermNoticeApprove,
+		PermRenovationRead, PermRenovationWrite, PermRenovationReview, PermRenovationApprove,
+		PermMoveInRead, PermMoveInWork, PermMoveInInspect, PermMoveInPlan},
 	RoleCSManager: {PermArchiveRead, PermArchiveWrite, PermArchiveTransfer, PermArchiveImport, PermArchiveExport,
 		PermTicketRead, PermTicketCreate, PermTicketWork, PermTicketHandle, PermTicketCallback, PermTicketJudge, PermKPIRead,
-		PermBillingRead, PermBillingCharge, PermBillingAdmin, PermBillingVoid, PermBillingMeter, PermDunning},
+		PermBillingRead, PermBillingCharge, PermBillingAdmin, PermBillingVoid, PermBillingMeter, PermDunning,
+		PermDeskRead, PermDeskWrite, PermNoticeWrite, PermNoticeApprove,
+		PermRenovationRead, PermRenovationWrite, PermRenovationReview, PermRenovationApprove,
+		PermMoveInRead, PermMoveInWork, PermMoveInInspect},
 	RoleCSAgent: {PermArchiveRead, PermArchiveWrite, PermArchiveExport,
 		PermTicketRead, PermTicketCreate, PermTicketWork, PermTicketHandle, PermTicketCallback,
-		PermBillingRead, PermBillingMeter, PermDunning},
+		PermBillingRead, PermBillingMeter, PermDunning,
+		PermDeskRead, PermDeskWrite, PermNoticeWrite,
+		PermRenovationRead, PermRenovationWrite,
+		PermMoveInRead, PermMoveInWork},
 	RoleCashier: {PermArchiveRead, PermArchiveExport, PermTicketRead, PermTicketCreate,
-		PermBillingRead, PermBillingCharge, PermBillingMeter, PermDunning},
-	RoleDeptStaff: {PermArchiveRead, PermTicketRead, PermTicketCreate, PermTicketWork},
-	RoleAuditor:   {PermArchiveRead, PermArchiveExport, PermAuditRead, PermTicketRead, PermKPIRead, PermBillingRead},
+		PermBillingRead, PermBillingCharge, PermBillingMeter, PermDunning,
+		PermDeskRead, PermDeskWrite, PermMoveInRead},
+	RoleDeptStaff: {PermArchiveRead, PermTicketRead, PermTicketCreate, PermTicketWork,
+		PermRenovationRead, PermRenovationReview, PermMoveInRead, PermMoveInInspect},
+	RoleAuditor: {PermArchiveRead, PermArchiveExport, PermAuditRead, PermTicketRead, PermKPIRead, PermBillingRead,
+		PermDeskRead, PermRenovationRead, PermMoveInRead},
 }
 
 // RoleHas reports whether role grants perm. Admin has every permission.
