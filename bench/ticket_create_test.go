@@ -141,132 +141,66 @@ func benchCreate(b *testing.B, dialect db.Dialect, ds *dataset, n int) {
 	for _, body := range bodies[n:] { // warm up: prepared statements, caches
 		post(body)
 	}
-	b.StartTimer()
-	t0 := time.Now()
-	for _, body := range bodies[:n] {
-		post(body)
-	}
-	api := time.Since(t0)
-	b.StopTimer()
-
-	// The same rows, as raw single-row INSERTs of their every column.
-	rows, err := d.QueryContext(ctx, `SELECT `+tkRawCols+` FROM tickets ORDER BY id`)
-	if err != nil {
-		b.Fatal(err)
-	}
-	var vals [][]any
-	for rows.Next() {
-		v := make([]any, tkRawN)
-		p := make([]any, tkRawN)
-		for i := range v {
-			p[i] = &v[i]
+	raw := newTkRaw(b, d)
+	raw.block(b, d, 0) // warm up the raw statements on the warm-up tickets
+	// The API and the raw writes take turns in blocks of tkBlock tickets,
+	// so that both meet the same disk and the same database state (the
+	// fsync time of this machine drifts by half within a minute).
+	var api, rawOne, rawTx, rawSame time.Duration
+	for i := 0; i < n; i += tkBlock {
+		b.StartTimer()
+		t0 := time.Now()
+		for _, body := range bodies[i:min(i+tkBlock, n)] {
+			post(body)
 		}
-		if err := rows.Scan(p...); err != nil {
-			b.Fatal(err)
-		}
-		v[1] = "R" + fmt.Sprint(v[1]) // number: unique per community
-		vals = append(vals, v)
+		api += time.Since(t0)
+		b.StopTimer()
+		one, tx, same := raw.block(b, d, raw.last)
+		rawOne, rawTx, rawSame = rawOne+one, rawTx+tx, rawSame+same
 	}
-	rows.Close()
-	if len(vals) != n+100 {
-		b.Fatalf("%d tickets created, want %d", len(vals), n+100)
+	var audits int
+	d.QueryRow(`SELECT count(*) FROM audit_log WHERE entity = 'ticket' AND user_id > 0`).Scan(&audits)
+	if audits < n+100 {
+		b.Fatalf("%d audit entries for %d tickets", audits, n+100)
 	}
-	st, err := d.PrepareContext(ctx, tkRawInsert)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
-	for _, v := range vals[:100] {
-		if _, err := st.ExecContext(ctx, v...); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.StartTimer()
-	t0 = time.Now()
-	for _, v := range vals[100:] {
-		if _, err := st.ExecContext(ctx, v...); err != nil {
-			b.Fatal(err)
-		}
-	}
-	raw := time.Since(t0)
-	b.StopTimer()
-	// For scale: the same INSERT in a transaction of its own through
-	// db.Tx (BEGIN, INSERT, COMMIT), the frame every API write has.
-	for i, v := range vals {
-		v[1] = "T" + fmt.Sprint(v[1])[1:]
-		vals[i] = v
-	}
-	t0 = time.Now()
-	for _, v := range vals[100:] {
-		if err := d.Tx(ctx, func(tx *sql.Tx) error {
-			_, err := tx.StmtContext(ctx, st).ExecContext(ctx, v...)
-			return err
-		}); err != nil {
-			b.Fatal(err)
-		}
-	}
-	rawTx := time.Since(t0)
-	var audits, events int
-	d.QueryRow(`SELECT count(*) FROM audit_log WHERE entity = 'ticket'`).Scan(&audits)
-	d.QueryRow(`SELECT count(*) FROM ticket_events`).Scan(&events)
-	if audits != n+100 || events != n+100 {
-		b.Fatalf("%d audit entries and %d events for %d tickets", audits, events, n+100)
-	}
-	same := rawSameWrites(b, d, vals)
-	apiRate, rawRate, txRate := float64(n)/api.Seconds(), float64(n)/raw.Seconds(), float64(n)/rawTx.Seconds()
-	sameRate := float64(n) / same.Seconds()
-	b.ReportMetric(apiRate, "api_tickets/s")
-	b.ReportMetric(rawRate, "raw_tickets/s")
-	b.ReportMetric(txRate, "rawtx_tickets/s")
-	b.ReportMetric(sameRate, "rawsame_tickets/s")
-	b.ReportMetric(apiRate/rawRate, "api/raw")
-	b.ReportMetric(apiRate/sameRate, "api/rawsame")
-	fmt.Printf("create %s: %d tickets: API %.0f tickets/s (%.3f ms each); raw single-row INSERTs %.0f rows/s (%.3f ms each); "+
+	rate := func(t time.Duration) float64 { return float64(n) / t.Seconds() }
+	ms := func(t time.Duration) float64 { return t.Seconds() * 1000 / float64(n) }
+	b.ReportMetric(rate(api), "api_tickets/s")
+	b.ReportMetric(rate(rawOne), "raw_tickets/s")
+	b.ReportMetric(rate(rawTx), "rawtx_tickets/s")
+	b.ReportMetric(rate(rawSame), "rawsame_tickets/s")
+	b.ReportMetric(rate(api)/rate(rawOne), "api/raw")
+	b.ReportMetric(rate(api)/rate(rawSame), "api/rawsame")
+	fmt.Printf("create %s: %d tickets in blocks of %d: API %.0f tickets/s (%.3f ms each); raw single-row INSERTs %.0f rows/s (%.3f ms each); "+
 		"raw INSERT in its own db.Tx %.0f rows/s (%.3f ms each); raw same writes %.0f tickets/s (%.3f ms each); "+
 		"API/raw = %.0f%%, API/raw-in-Tx = %.0f%%, API/raw-same-writes = %.0f%%\n",
-		dialect, n, apiRate, api.Seconds()*1000/float64(n), rawRate, raw.Seconds()*1000/float64(n), txRate,
-		rawTx.Seconds()*1000/float64(n), sameRate, same.Seconds()*1000/float64(n),
-		100*apiRate/rawRate, 100*apiRate/txRate, 100*apiRate/sameRate)
+		dialect, n, tkBlock, rate(api), ms(api), rate(rawOne), ms(rawOne), rate(rawTx), ms(rawTx), rate(rawSame), ms(rawSame),
+		100*rate(api)/rate(rawOne), 100*rate(api)/rate(rawTx), 100*rate(api)/rate(rawSame))
 	b.StartTimer()
 }
 
-// rawSameWrites writes what a registration writes — the counter row, the
-// ticket, its "create" event and its audit entry (the stored values read
-// back, a new number) — as raw single-row statements, prepared once, one
-// transaction per ticket: the raw database doing the same writes as the
-// API, without its session, checks, HTTP and JSON. It returns the time of
-// all but the first 100 (warm-up) tickets.
-func rawSameWrites(b *testing.B, d *db.DB, vals [][]any) time.Duration {
+// tkBlock is how many tickets the API and the raw writes take in turn.
+const tkBlock = 100
+
+// tkRaw writes, for the tickets the API registered since the last block,
+// the same rows again three ways:
+//
+//   - raw single-row INSERTs of the ticket row (every column, a new
+//     number), one prepared statement, each row committed on its own;
+//   - the same INSERT inside a db.Tx of its own (BEGIN, INSERT, COMMIT),
+//     the frame of any transactional write;
+//   - the raw database doing the same writes as the API: the counter
+//     row, the ticket, its "create" event and its audit entry, as raw
+//     single-row statements, prepared once, one transaction per ticket —
+//     without the session, checks, HTTP and JSON.
+type tkRaw struct {
+	last                                 int64 // the last ticket id read
+	one, counter, ticket, event, auditSt *sql.Stmt
+	ctx                                  context.Context
+}
+
+func newTkRaw(b *testing.B, d *db.DB) *tkRaw {
 	ctx := context.Background()
-	var events, audits [][]any
-	for _, q := range []struct {
-		sql string
-		out *[][]any
-	}{
-		{`SELECT ` + tkEventCols + ` FROM ticket_events ORDER BY ticket_id`, &events},
-		{`SELECT ` + audit.Columns + ` FROM audit_log WHERE entity = 'ticket' ORDER BY entity_id`, &audits},
-	} {
-		rows, err := d.QueryContext(ctx, q.sql)
-		if err != nil {
-			b.Fatal(err)
-		}
-		cols, _ := rows.Columns()
-		for rows.Next() {
-			v := make([]any, len(cols))
-			p := make([]any, len(cols))
-			for i := range v {
-				p[i] = &v[i]
-			}
-			if err := rows.Scan(p...); err != nil {
-				b.Fatal(err)
-			}
-			*q.out = append(*q.out, v)
-		}
-		rows.Close()
-	}
-	if len(events) != len(vals) || len(audits) != len(vals) {
-		b.Fatalf("%d events and %d audit entries for %d tickets", len(events), len(audits), len(vals))
-	}
 	prep := func(q string) *sql.Stmt {
 		st, err := d.PrepareContext(ctx, q)
 		if err != nil {
@@ -275,50 +209,108 @@ func rawSameWrites(b *testing.B, d *db.DB, vals [][]any) time.Duration {
 		b.Cleanup(func() { st.Close() })
 		return st
 	}
-	counter := prep(`INSERT INTO ticket_counters (community_id, year, last) VALUES ($1, $2, 1)
-		ON CONFLICT (community_id, year) DO UPDATE SET last = ticket_counters.last + 1 RETURNING last`)
-	ticketSt := prep(tkRawInsert + ` RETURNING id`)
-	eventSt := prep(`INSERT INTO ticket_events (` + tkEventCols + `) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`)
-	auditSt := prep(`INSERT INTO audit_log (` + audit.Columns + `) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`)
-	one := func(i int) {
+	return &tkRaw{ctx: ctx, one: prep(tkRawInsert),
+		counter: prep(`INSERT INTO ticket_counters (community_id, year, last) VALUES ($1, $2, 1)
+			ON CONFLICT (community_id, year) DO UPDATE SET last = ticket_counters.last + 1 RETURNING last`),
+		ticket:  prep(tkRawInsert + ` RETURNING id`),
+		event:   prep(`INSERT INTO ticket_events (` + tkEventCols + `) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`),
+		auditSt: prep(`INSERT INTO audit_log (` + audit.Columns + `) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`)}
+}
+
+// rows reads query's rows as values.
+func tkRows(b *testing.B, d *db.DB, query string, args ...any) [][]any {
+	rows, err := d.QueryContext(context.Background(), query, args...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	var out [][]any
+	for rows.Next() {
+		v := make([]any, len(cols))
+		p := make([]any, len(cols))
+		for i := range v {
+			p[i] = &v[i]
+		}
+		if err := rows.Scan(p...); err != nil {
+			b.Fatal(err)
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// block writes the API's tickets after id since the three raw ways and
+// returns the time of each.
+func (r *tkRaw) block(b *testing.B, d *db.DB, since int64) (one, inTx, same time.Duration) {
+	ctx := r.ctx
+	vals := tkRows(b, d, `SELECT `+tkRawCols+`, id FROM tickets WHERE id > $1 AND number LIKE 'TS%' ORDER BY id`, since)
+	if len(vals) == 0 {
+		b.Fatal("no tickets to copy")
+	}
+	first, last := vals[0][tkRawN].(int64), vals[len(vals)-1][tkRawN].(int64)
+	r.last = last
+	events := tkRows(b, d, `SELECT `+tkEventCols+` FROM ticket_events WHERE ticket_id BETWEEN $1 AND $2 ORDER BY ticket_id`, first, last)
+	audits := tkRows(b, d, `SELECT `+audit.Columns+` FROM audit_log WHERE entity = 'ticket' AND entity_id BETWEEN $1 AND $2
+		AND action = 'create' ORDER BY entity_id`, first, last)
+	if len(events) != len(vals) || len(audits) != len(vals) {
+		b.Fatalf("%d events and %d audit entries for %d tickets", len(events), len(audits), len(vals))
+	}
+	for i := range vals {
+		vals[i] = vals[i][:tkRawN]
+	}
+	number := func(v []any, prefix string) {
+		v[1] = prefix + strings.TrimPrefix(fmt.Sprint(v[1]), "TS")
+	}
+	b.StartTimer()
+	t0 := time.Now()
+	for _, v := range vals {
+		number(v, "R")
+		if _, err := r.one.ExecContext(ctx, v...); err != nil {
+			b.Fatal(err)
+		}
+	}
+	one = time.Since(t0)
+	t0 = time.Now()
+	for _, v := range vals {
+		number(v, "T")
+		if err := d.Tx(ctx, func(tx *sql.Tx) error {
+			_, err := tx.StmtContext(ctx, r.one).ExecContext(ctx, v...)
+			return err
+		}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	inTx = time.Since(t0)
+	t0 = time.Now()
+	for i, v := range vals {
 		tx, err := d.BeginTx(ctx, nil)
 		if err != nil {
 			b.Fatal(err)
 		}
-		v := vals[i]
-		var last, id int64
-		if err := tx.StmtContext(ctx, counter).QueryRowContext(ctx, v[0], v[2]).Scan(&last); err != nil {
+		var seq, id int64
+		if err := tx.StmtContext(ctx, r.counter).QueryRowContext(ctx, v[0], v[2]).Scan(&seq); err != nil {
 			b.Fatal(err)
 		}
-		v[1] = fmt.Sprintf("S%d-%06d", v[2], last)
-		if err := tx.StmtContext(ctx, ticketSt).QueryRowContext(ctx, v...).Scan(&id); err != nil {
+		v[1] = fmt.Sprintf("S%d-%06d", v[2], seq)
+		if err := tx.StmtContext(ctx, r.ticket).QueryRowContext(ctx, v...).Scan(&id); err != nil {
 			b.Fatal(err)
 		}
-		e := events[i]
-		e[0] = id
-		if _, err := tx.StmtContext(ctx, eventSt).ExecContext(ctx, e...); err != nil {
+		e, a := events[i], audits[i]
+		e[0], a[5] = id, id
+		if _, err := tx.StmtContext(ctx, r.event).ExecContext(ctx, e...); err != nil {
 			b.Fatal(err)
 		}
-		a := audits[i]
-		a[5] = id
-		if _, err := tx.StmtContext(ctx, auditSt).ExecContext(ctx, a...); err != nil {
+		if _, err := tx.StmtContext(ctx, r.auditSt).ExecContext(ctx, a...); err != nil {
 			b.Fatal(err)
 		}
 		if err := tx.Commit(); err != nil {
 			b.Fatal(err)
 		}
 	}
-	for i := range 100 {
-		one(i)
-	}
-	b.StartTimer()
-	t0 := time.Now()
-	for i := 100; i < len(vals); i++ {
-		one(i)
-	}
-	took := time.Since(t0)
+	same = time.Since(t0)
 	b.StopTimer()
-	return took
+	return one, inTx, same
 }
 
 // tkEventCols are a timeline event's columns.
