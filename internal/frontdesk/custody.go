@@ -122,12 +122,12 @@ type CustodyFilter struct {
 }
 
 func (h *Handlers) custodyRoutes(rt *web.Router) {
-	rt.Handle("POST /api/v1/custody", auth.PermDeskWrite, apiInvalid400(h.apiCustodyCreate))
-	rt.Handle("GET /api/v1/custody", auth.PermDeskRead, apiInvalid400(h.apiCustodyList))
-	rt.Handle("GET /api/v1/custody/export.xlsx", auth.PermDeskRead, apiInvalid400(h.custodyExport))
+	rt.Handle("POST /api/v1/custody", auth.PermDeskWrite, web.Invalid400(h.apiCustodyCreate))
+	rt.Handle("GET /api/v1/custody", auth.PermDeskRead, web.Invalid400(h.apiCustodyList))
+	rt.Handle("GET /api/v1/custody/export.xlsx", auth.PermDeskRead, web.Invalid400(h.custodyExport))
 	rt.Handle("GET /api/v1/custody/{id}", auth.PermDeskRead, h.apiCustody)
-	rt.Handle("POST /api/v1/custody/{id}/release", auth.PermDeskWrite, apiInvalid400(h.apiCustodyRelease))
-	rt.Handle("POST /api/v1/custody/{id}/photo", auth.PermDeskWrite, apiInvalid400(h.custodyPhotoUpload(true)))
+	rt.Handle("POST /api/v1/custody/{id}/release", auth.PermDeskWrite, web.Invalid400(h.apiCustodyRelease))
+	rt.Handle("POST /api/v1/custody/{id}/photo", auth.PermDeskWrite, web.Invalid400(h.custodyPhotoUpload(true)))
 	rt.Handle("GET /api/v1/custody/{id}/photo", auth.PermDeskRead, h.custodyPhoto)
 
 	rt.Handle("GET /desk/custody", auth.PermDeskRead, h.custodyPage)

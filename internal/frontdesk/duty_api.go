@@ -14,14 +14,14 @@ import (
 // query. Bad input answers 400 with the field.
 
 func (h *Handlers) dutyAPIRoutes(rt *web.Router) {
-	rt.Handle("POST /api/v1/duty-log", auth.PermDeskWrite, apiInvalid400(h.apiDutyEntry))
-	rt.Handle("GET /api/v1/duty-log", auth.PermDeskRead, apiInvalid400(h.apiDutyEntries))
-	rt.Handle("GET /api/v1/duty-log/export.xlsx", auth.PermDeskRead, apiInvalid400(h.dutyExport))
+	rt.Handle("POST /api/v1/duty-log", auth.PermDeskWrite, web.Invalid400(h.apiDutyEntry))
+	rt.Handle("GET /api/v1/duty-log", auth.PermDeskRead, web.Invalid400(h.apiDutyEntries))
+	rt.Handle("GET /api/v1/duty-log/export.xlsx", auth.PermDeskRead, web.Invalid400(h.dutyExport))
 	rt.Handle("GET /api/v1/duty-log/{id}", auth.PermDeskRead, h.apiDutyEntryGet)
-	rt.Handle("GET /api/v1/duty-log/shifts", auth.PermDeskRead, apiInvalid400(h.apiDutyShifts))
-	rt.Handle("POST /api/v1/duty-log/shifts", auth.PermDeskWrite, apiInvalid400(h.apiDutyOpen))
-	rt.Handle("POST /api/v1/duty-log/handover", auth.PermDeskWrite, apiInvalid400(h.apiDutyHandover))
-	rt.Handle("POST /api/v1/duty-log/acknowledge", auth.PermDeskWrite, apiInvalid400(h.apiDutyAck))
+	rt.Handle("GET /api/v1/duty-log/shifts", auth.PermDeskRead, web.Invalid400(h.apiDutyShifts))
+	rt.Handle("POST /api/v1/duty-log/shifts", auth.PermDeskWrite, web.Invalid400(h.apiDutyOpen))
+	rt.Handle("POST /api/v1/duty-log/handover", auth.PermDeskWrite, web.Invalid400(h.apiDutyHandover))
+	rt.Handle("POST /api/v1/duty-log/acknowledge", auth.PermDeskWrite, web.Invalid400(h.apiDutyAck))
 }
 
 // apiDutyEntry answers 201 with the entry (id, shift_id …).

@@ -201,12 +201,12 @@ type KeyFilter struct {
 }
 
 func (h *Handlers) keyRoutes(rt *web.Router) {
-	rt.Handle("POST /api/v1/keys", auth.PermDeskWrite, apiInvalid400(h.apiKeyCreate))
-	rt.Handle("GET /api/v1/keys", auth.PermDeskRead, apiInvalid400(h.apiKeys))
-	rt.Handle("GET /api/v1/keys/overdue", auth.PermDeskRead, apiInvalid400(h.apiKeysOverdue))
-	rt.Handle("GET /api/v1/keys/export.xlsx", auth.PermDeskRead, apiInvalid400(h.keysExport))
+	rt.Handle("POST /api/v1/keys", auth.PermDeskWrite, web.Invalid400(h.apiKeyCreate))
+	rt.Handle("GET /api/v1/keys", auth.PermDeskRead, web.Invalid400(h.apiKeys))
+	rt.Handle("GET /api/v1/keys/overdue", auth.PermDeskRead, web.Invalid400(h.apiKeysOverdue))
+	rt.Handle("GET /api/v1/keys/export.xlsx", auth.PermDeskRead, web.Invalid400(h.keysExport))
 	rt.Handle("GET /api/v1/keys/{id}", auth.PermDeskRead, h.apiKey)
-	rt.Handle("PUT /api/v1/keys/{id}", auth.PermDeskWrite, apiInvalid400(h.apiKeyUpdate))
+	rt.Handle("PUT /api/v1/keys/{id}", auth.PermDeskWrite, web.Invalid400(h.apiKeyUpdate))
 	rt.Handle("GET /api/v1/keys/{id}/loans", auth.PermDeskRead, h.apiKeyLoans)
 	h.keyActionRoutes(rt)
 

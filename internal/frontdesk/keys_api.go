@@ -141,19 +141,19 @@ type keyNote struct {
 }
 
 func (h *Handlers) keyActionRoutes(rt *web.Router) {
-	rt.Handle("POST /api/v1/keys/{id}/borrow", auth.PermDeskWrite, apiInvalid400(keyAction(h, http.StatusCreated,
+	rt.Handle("POST /api/v1/keys/{id}/borrow", auth.PermDeskWrite, web.Invalid400(keyAction(h, http.StatusCreated,
 		func(r *http.Request, id int64, b BorrowInput) (any, error) {
 			return h.S.Borrow(r.Context(), user(r), id, b)
 		})))
-	rt.Handle("POST /api/v1/keys/{id}/return", auth.PermDeskWrite, apiInvalid400(keyAction(h, http.StatusOK,
+	rt.Handle("POST /api/v1/keys/{id}/return", auth.PermDeskWrite, web.Invalid400(keyAction(h, http.StatusOK,
 		func(r *http.Request, id int64, b ReturnInput) (any, error) {
 			return h.S.Return(r.Context(), user(r), id, b)
 		})))
-	rt.Handle("POST /api/v1/keys/{id}/lost", auth.PermDeskWrite, apiInvalid400(keyAction(h, http.StatusOK,
+	rt.Handle("POST /api/v1/keys/{id}/lost", auth.PermDeskWrite, web.Invalid400(keyAction(h, http.StatusOK,
 		func(r *http.Request, id int64, b keyNote) (any, error) {
 			return h.S.ReportLost(r.Context(), user(r), id, b.Reason)
 		})))
-	rt.Handle("POST /api/v1/keys/{id}/found", auth.PermDeskWrite, apiInvalid400(keyAction(h, http.StatusOK,
+	rt.Handle("POST /api/v1/keys/{id}/found", auth.PermDeskWrite, web.Invalid400(keyAction(h, http.StatusOK,
 		func(r *http.Request, id int64, b keyNote) (any, error) {
 			return h.S.Found(r.Context(), user(r), id, b.Note)
 		})))

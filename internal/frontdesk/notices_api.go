@@ -15,18 +15,18 @@ import (
 // the field, as the front desk's API contract has it.
 
 func (h *Handlers) noticeAPIRoutes(rt *web.Router) {
-	rt.Handle("POST /api/v1/notices", auth.PermNoticeWrite, apiInvalid400(h.apiNoticeCreate))
-	rt.Handle("GET /api/v1/notices", auth.PermDeskRead, apiInvalid400(h.apiNotices))
-	rt.Handle("GET /api/v1/notices/export.xlsx", auth.PermDeskRead, apiInvalid400(h.noticesExport))
+	rt.Handle("POST /api/v1/notices", auth.PermNoticeWrite, web.Invalid400(h.apiNoticeCreate))
+	rt.Handle("GET /api/v1/notices", auth.PermDeskRead, web.Invalid400(h.apiNotices))
+	rt.Handle("GET /api/v1/notices/export.xlsx", auth.PermDeskRead, web.Invalid400(h.noticesExport))
 	// GET one notice. When the owner portal comes, its read of a
 	// published notice bumps notices.views here; staff reads do not.
 	rt.Handle("GET /api/v1/notices/{id}", auth.PermDeskRead, h.apiNotice)
-	rt.Handle("PUT /api/v1/notices/{id}", auth.PermNoticeWrite, apiInvalid400(h.apiNoticeUpdate))
+	rt.Handle("PUT /api/v1/notices/{id}", auth.PermNoticeWrite, web.Invalid400(h.apiNoticeUpdate))
 	for _, step := range noticeStepNames {
-		rt.Handle("POST /api/v1/notices/{id}/"+step, noticeSteps[step].perm, apiInvalid400(h.apiNoticeStep(step)))
+		rt.Handle("POST /api/v1/notices/{id}/"+step, noticeSteps[step].perm, web.Invalid400(h.apiNoticeStep(step)))
 	}
-	rt.Handle("POST /api/v1/notices/{id}/attachment", auth.PermNoticeWrite, apiInvalid400(h.apiNoticeAttach))
-	rt.Handle("DELETE /api/v1/notices/{id}/attachment", auth.PermNoticeWrite, apiInvalid400(h.apiNoticeDetach))
+	rt.Handle("POST /api/v1/notices/{id}/attachment", auth.PermNoticeWrite, web.Invalid400(h.apiNoticeAttach))
+	rt.Handle("DELETE /api/v1/notices/{id}/attachment", auth.PermNoticeWrite, web.Invalid400(h.apiNoticeDetach))
 	rt.Handle("GET /api/v1/notices/{id}/attachment", auth.PermDeskRead, h.noticeDownload)
 }
 

@@ -25,20 +25,6 @@ import (
 // Helpers of the parcel and visitor areas (API, pages and service) that
 // any front-desk area may reuse.
 
-// apiInvalid400 answers bad input with 400, as the front desk's API
-// contract has it (a wrong pickup code is a 400), instead of the
-// router's 422; everything else goes to the router as usual.
-func apiInvalid400(h web.HandlerFunc) web.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		err := h(w, r)
-		if e, ok := errs.As(err); ok && e.Code == errs.CodeInvalid {
-			return web.WriteJSON(w, http.StatusBadRequest, map[string]any{"error": map[string]string{
-				"code": string(e.Code), "message": e.Message, "field": e.Field}})
-		}
-		return err
-	}
-}
-
 // deskList writes the API's list envelope.
 func deskList[T any](w http.ResponseWriter, items []T, total int) error {
 	if items == nil {

@@ -138,13 +138,13 @@ type VisitorFilter struct {
 }
 
 func (h *Handlers) visitorRoutes(rt *web.Router) {
-	rt.Handle("POST /api/v1/visitors", auth.PermDeskWrite, apiInvalid400(h.apiCreateVisitor))
-	rt.Handle("GET /api/v1/visitors", auth.PermDeskRead, apiInvalid400(h.apiVisitors))
-	rt.Handle("GET /api/v1/visitors/export.xlsx", auth.PermDeskRead, apiInvalid400(h.apiExportVisitors))
-	rt.Handle("GET /api/v1/visitors/{id}", auth.PermDeskRead, apiInvalid400(h.apiVisitor))
-	rt.Handle("POST /api/v1/visitors/{id}/checkin", auth.PermDeskWrite, apiInvalid400(h.apiVisitorStep(VisitorCheckIn)))
-	rt.Handle("POST /api/v1/visitors/{id}/checkout", auth.PermDeskWrite, apiInvalid400(h.apiVisitorStep(VisitorCheckOut)))
-	rt.Handle("POST /api/v1/visitors/{id}/cancel", auth.PermDeskWrite, apiInvalid400(h.apiVisitorStep(VisitorCancel)))
+	rt.Handle("POST /api/v1/visitors", auth.PermDeskWrite, web.Invalid400(h.apiCreateVisitor))
+	rt.Handle("GET /api/v1/visitors", auth.PermDeskRead, web.Invalid400(h.apiVisitors))
+	rt.Handle("GET /api/v1/visitors/export.xlsx", auth.PermDeskRead, web.Invalid400(h.apiExportVisitors))
+	rt.Handle("GET /api/v1/visitors/{id}", auth.PermDeskRead, web.Invalid400(h.apiVisitor))
+	rt.Handle("POST /api/v1/visitors/{id}/checkin", auth.PermDeskWrite, web.Invalid400(h.apiVisitorStep(VisitorCheckIn)))
+	rt.Handle("POST /api/v1/visitors/{id}/checkout", auth.PermDeskWrite, web.Invalid400(h.apiVisitorStep(VisitorCheckOut)))
+	rt.Handle("POST /api/v1/visitors/{id}/cancel", auth.PermDeskWrite, web.Invalid400(h.apiVisitorStep(VisitorCancel)))
 
 	rt.Handle("GET /desk/visitors", auth.PermDeskRead, h.visitorsPage)
 	rt.Handle("POST /desk/visitors", auth.PermDeskWrite, h.registerVisitorPage)

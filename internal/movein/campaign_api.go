@@ -14,22 +14,22 @@ import (
 // document pack, and each house's 收楼 steps.
 
 func (h *Handlers) campaignAPI(rt *web.Router) {
-	rt.Handle("POST /api/v1/movein/campaigns", auth.PermMoveInPlan, api(h.apiCampaignCreate))
-	rt.Handle("GET /api/v1/movein/campaigns", auth.PermMoveInRead, api(h.apiCampaigns))
-	rt.Handle("GET /api/v1/movein/campaigns/{id}", auth.PermMoveInRead, api(h.apiCampaign))
-	rt.Handle("PUT /api/v1/movein/campaigns/{id}", auth.PermMoveInPlan, api(partialUpdate(h.S.Campaign, CampaignInputOf, h.S.UpdateCampaign)))
-	rt.Handle("GET /api/v1/movein/campaigns/{id}/houses", auth.PermMoveInRead, api(h.apiCampaignHouses))
-	rt.Handle("GET /api/v1/movein/campaigns/{id}/export.xlsx", auth.PermMoveInRead, api(h.housesExport))
-	rt.Handle("POST /api/v1/movein/batches", auth.PermMoveInPlan, api(h.apiBatchCreate))
-	rt.Handle("GET /api/v1/movein/batches/{id}", auth.PermMoveInRead, api(h.apiBatch))
-	rt.Handle("PUT /api/v1/movein/batches/{id}", auth.PermMoveInPlan, api(partialUpdate(h.S.Batch, BatchInputOf, h.S.UpdateBatch)))
-	rt.Handle("POST /api/v1/movein/batches/{id}/newspaper", auth.PermMoveInWork, api(h.apiNewspaper))
-	rt.Handle("POST /api/v1/movein/batches/{id}/slots", auth.PermMoveInPlan, api(h.apiSlotCreate))
-	rt.Handle("POST /api/v1/movein/batches/{id}/houses", auth.PermMoveInPlan, api(h.apiAssign))
-	rt.Handle("GET /api/v1/movein/documents", auth.PermMoveInRead, api(h.apiDocuments))
-	rt.Handle("POST /api/v1/movein/documents", auth.PermMoveInPlan, api(h.apiDocumentCreate))
-	rt.Handle("PUT /api/v1/movein/documents/{id}", auth.PermMoveInPlan, api(partialUpdate(h.S.Document, DocumentInputOf, h.S.UpdateDocument)))
-	rt.Handle("POST /api/v1/movein/documents/{id}/revise", auth.PermMoveInPlan, api(h.apiDocumentRevise))
+	rt.Handle("POST /api/v1/movein/campaigns", auth.PermMoveInPlan, web.Invalid400(h.apiCampaignCreate))
+	rt.Handle("GET /api/v1/movein/campaigns", auth.PermMoveInRead, web.Invalid400(h.apiCampaigns))
+	rt.Handle("GET /api/v1/movein/campaigns/{id}", auth.PermMoveInRead, web.Invalid400(h.apiCampaign))
+	rt.Handle("PUT /api/v1/movein/campaigns/{id}", auth.PermMoveInPlan, web.Invalid400(partialUpdate(h.S.Campaign, CampaignInputOf, h.S.UpdateCampaign)))
+	rt.Handle("GET /api/v1/movein/campaigns/{id}/houses", auth.PermMoveInRead, web.Invalid400(h.apiCampaignHouses))
+	rt.Handle("GET /api/v1/movein/campaigns/{id}/export.xlsx", auth.PermMoveInRead, web.Invalid400(h.housesExport))
+	rt.Handle("POST /api/v1/movein/batches", auth.PermMoveInPlan, web.Invalid400(h.apiBatchCreate))
+	rt.Handle("GET /api/v1/movein/batches/{id}", auth.PermMoveInRead, web.Invalid400(h.apiBatch))
+	rt.Handle("PUT /api/v1/movein/batches/{id}", auth.PermMoveInPlan, web.Invalid400(partialUpdate(h.S.Batch, BatchInputOf, h.S.UpdateBatch)))
+	rt.Handle("POST /api/v1/movein/batches/{id}/newspaper", auth.PermMoveInWork, web.Invalid400(h.apiNewspaper))
+	rt.Handle("POST /api/v1/movein/batches/{id}/slots", auth.PermMoveInPlan, web.Invalid400(h.apiSlotCreate))
+	rt.Handle("POST /api/v1/movein/batches/{id}/houses", auth.PermMoveInPlan, web.Invalid400(h.apiAssign))
+	rt.Handle("GET /api/v1/movein/documents", auth.PermMoveInRead, web.Invalid400(h.apiDocuments))
+	rt.Handle("POST /api/v1/movein/documents", auth.PermMoveInPlan, web.Invalid400(h.apiDocumentCreate))
+	rt.Handle("PUT /api/v1/movein/documents/{id}", auth.PermMoveInPlan, web.Invalid400(partialUpdate(h.S.Document, DocumentInputOf, h.S.UpdateDocument)))
+	rt.Handle("POST /api/v1/movein/documents/{id}/revise", auth.PermMoveInPlan, web.Invalid400(h.apiDocumentRevise))
 }
 
 func (h *Handlers) apiCampaignCreate(w http.ResponseWriter, r *http.Request) error {

@@ -45,20 +45,6 @@ func (h *Handlers) Routes(rt *web.Router) {
 
 func user(r *http.Request) *auth.User { return auth.UserOf(r.Context()) }
 
-// api answers bad input with 400 and the field, as the API contract has
-// it, where the router would say 422; other errors go to the router.
-func api(h web.HandlerFunc) web.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		err := h(w, r)
-		if errs.CodeOf(err) != errs.CodeInvalid {
-			return err
-		}
-		e, _ := errs.As(err)
-		return web.WriteJSON(w, http.StatusBadRequest, map[string]any{"error": map[string]string{
-			"code": string(errs.CodeInvalid), "message": e.Message, "field": e.Field}})
-	}
-}
-
 // list writes the API's list envelope.
 func list[T any](w http.ResponseWriter, items []T, total int) error {
 	if items == nil {

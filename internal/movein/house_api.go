@@ -10,28 +10,28 @@ import (
 // A house's 收楼 steps over the API (/api/v1/movein/houses/{house_id}/…).
 
 func (h *Handlers) houseAPI(rt *web.Router) {
-	rt.Handle("GET /api/v1/movein/houses/{house_id}", auth.PermMoveInRead, api(h.apiHouse))
-	rt.Handle("POST /api/v1/movein/houses/{house_id}/notices", auth.PermMoveInWork, api(houseStep(h, http.StatusCreated,
+	rt.Handle("GET /api/v1/movein/houses/{house_id}", auth.PermMoveInRead, web.Invalid400(h.apiHouse))
+	rt.Handle("POST /api/v1/movein/houses/{house_id}/notices", auth.PermMoveInWork, web.Invalid400(houseStep(h, http.StatusCreated,
 		func(r *http.Request, id int64, in NoticeInput) (any, error) {
 			return h.S.RecordNotice(r.Context(), user(r), id, in)
 		})))
-	rt.Handle("POST /api/v1/movein/houses/{house_id}/appointment", auth.PermMoveInWork, api(houseStep(h, http.StatusOK,
+	rt.Handle("POST /api/v1/movein/houses/{house_id}/appointment", auth.PermMoveInWork, web.Invalid400(houseStep(h, http.StatusOK,
 		func(r *http.Request, id int64, in AppointInput) (any, error) {
 			return h.S.Appoint(r.Context(), user(r), id, in)
 		})))
-	rt.Handle("POST /api/v1/movein/houses/{house_id}/documents", auth.PermMoveInWork, api(houseStep(h, http.StatusCreated,
+	rt.Handle("POST /api/v1/movein/houses/{house_id}/documents", auth.PermMoveInWork, web.Invalid400(houseStep(h, http.StatusCreated,
 		func(r *http.Request, id int64, in SignInput) (any, error) {
 			return h.S.Sign(r.Context(), user(r), id, in)
 		})))
-	rt.Handle("POST /api/v1/movein/houses/{house_id}/defects", auth.PermMoveInWork, api(houseStep(h, http.StatusCreated,
+	rt.Handle("POST /api/v1/movein/houses/{house_id}/defects", auth.PermMoveInWork, web.Invalid400(houseStep(h, http.StatusCreated,
 		func(r *http.Request, id int64, in DefectInput) (any, error) {
 			return h.S.AddDefect(r.Context(), user(r), id, in)
 		})))
-	rt.Handle("POST /api/v1/movein/houses/{house_id}/accept", auth.PermMoveInWork, api(houseStep(h, http.StatusOK,
+	rt.Handle("POST /api/v1/movein/houses/{house_id}/accept", auth.PermMoveInWork, web.Invalid400(houseStep(h, http.StatusOK,
 		func(r *http.Request, id int64, in AcceptInput) (any, error) {
 			return h.S.Accept(r.Context(), user(r), id, in)
 		})))
-	rt.Handle("POST /api/v1/movein/houses/{house_id}/handover", auth.PermMoveInWork, api(houseStep(h, http.StatusOK,
+	rt.Handle("POST /api/v1/movein/houses/{house_id}/handover", auth.PermMoveInWork, web.Invalid400(houseStep(h, http.StatusOK,
 		func(r *http.Request, id int64, in HandoverInput) (any, error) {
 			return h.S.Handover(r.Context(), user(r), id, in)
 		})))

@@ -12,20 +12,20 @@ import (
 // The takeover inspection's JSON API.
 
 func (h *Handlers) takeoverAPI(rt *web.Router) {
-	rt.Handle("GET /api/v1/takeover", auth.PermMoveInRead, api(h.apiInspections))
-	rt.Handle("POST /api/v1/takeover", auth.PermMoveInInspect, api(h.apiInspectionCreate))
-	rt.Handle("GET /api/v1/takeover/summary", auth.PermMoveInRead, api(h.apiSummary))
-	rt.Handle("GET /api/v1/takeover-checklist", auth.PermMoveInRead, api(h.apiItems))
-	rt.Handle("POST /api/v1/takeover-checklist", auth.PermMoveInPlan, api(h.apiItemCreate))
-	rt.Handle("PUT /api/v1/takeover-checklist/{id}", auth.PermMoveInPlan, api(partialUpdate(h.S.Item, ItemInputOf, h.S.UpdateItem)))
-	rt.Handle("GET /api/v1/takeover/{id}", auth.PermMoveInRead, api(h.apiInspection))
-	rt.Handle("POST /api/v1/takeover/{id}/checks", auth.PermMoveInInspect, api(h.apiChecks))
-	rt.Handle("GET /api/v1/takeover-findings", auth.PermMoveInRead, api(h.apiFindings))
-	rt.Handle("POST /api/v1/takeover-findings", auth.PermMoveInInspect, api(h.apiFindingCreate))
-	rt.Handle("GET /api/v1/takeover-findings/{id}", auth.PermMoveInRead, api(h.apiFinding))
-	rt.Handle("POST /api/v1/takeover-findings/{id}/fix", auth.PermMoveInInspect, api(findingStep(h, h.S.Fix)))
-	rt.Handle("POST /api/v1/takeover-findings/{id}/reinspect", auth.PermMoveInInspect, api(findingStep(h, h.S.Reinspect)))
-	rt.Handle("POST /api/v1/takeover-findings/{id}/photos", auth.PermMoveInInspect, api(h.apiPhoto))
+	rt.Handle("GET /api/v1/takeover", auth.PermMoveInRead, web.Invalid400(h.apiInspections))
+	rt.Handle("POST /api/v1/takeover", auth.PermMoveInInspect, web.Invalid400(h.apiInspectionCreate))
+	rt.Handle("GET /api/v1/takeover/summary", auth.PermMoveInRead, web.Invalid400(h.apiSummary))
+	rt.Handle("GET /api/v1/takeover-checklist", auth.PermMoveInRead, web.Invalid400(h.apiItems))
+	rt.Handle("POST /api/v1/takeover-checklist", auth.PermMoveInPlan, web.Invalid400(h.apiItemCreate))
+	rt.Handle("PUT /api/v1/takeover-checklist/{id}", auth.PermMoveInPlan, web.Invalid400(partialUpdate(h.S.Item, ItemInputOf, h.S.UpdateItem)))
+	rt.Handle("GET /api/v1/takeover/{id}", auth.PermMoveInRead, web.Invalid400(h.apiInspection))
+	rt.Handle("POST /api/v1/takeover/{id}/checks", auth.PermMoveInInspect, web.Invalid400(h.apiChecks))
+	rt.Handle("GET /api/v1/takeover-findings", auth.PermMoveInRead, web.Invalid400(h.apiFindings))
+	rt.Handle("POST /api/v1/takeover-findings", auth.PermMoveInInspect, web.Invalid400(h.apiFindingCreate))
+	rt.Handle("GET /api/v1/takeover-findings/{id}", auth.PermMoveInRead, web.Invalid400(h.apiFinding))
+	rt.Handle("POST /api/v1/takeover-findings/{id}/fix", auth.PermMoveInInspect, web.Invalid400(findingStep(h, h.S.Fix)))
+	rt.Handle("POST /api/v1/takeover-findings/{id}/reinspect", auth.PermMoveInInspect, web.Invalid400(findingStep(h, h.S.Reinspect)))
+	rt.Handle("POST /api/v1/takeover-findings/{id}/photos", auth.PermMoveInInspect, web.Invalid400(h.apiPhoto))
 }
 
 func (h *Handlers) apiInspections(w http.ResponseWriter, r *http.Request) error {

@@ -20,9 +20,9 @@ type Handlers struct {
 
 // Routes registers every renovation route with the permission it needs.
 func (h *Handlers) Routes(rt *web.Router) {
-	rt.Handle("POST /api/v1/renovations", auth.PermRenovationWrite, api400(h.apiCreate))
-	rt.Handle("GET /api/v1/renovations", auth.PermRenovationRead, api400(h.apiList))
-	rt.Handle("GET /api/v1/renovations/export.xlsx", auth.PermRenovationRead, api400(h.export))
+	rt.Handle("POST /api/v1/renovations", auth.PermRenovationWrite, web.Invalid400(h.apiCreate))
+	rt.Handle("GET /api/v1/renovations", auth.PermRenovationRead, web.Invalid400(h.apiList))
+	rt.Handle("GET /api/v1/renovations/export.xlsx", auth.PermRenovationRead, web.Invalid400(h.export))
 	rt.Handle("GET /api/v1/renovations/{id}", auth.PermRenovationRead, h.apiGet)
 	rt.Handle("POST /api/v1/renovations/{id}/review", auth.PermRenovationReview, h.apiAction(func(r *http.Request, id int64, b *actionBody) (any, error) {
 		return h.S.Review(r.Context(), user(r), id, b.Opinion)
@@ -57,26 +57,13 @@ func (h *Handlers) Routes(rt *web.Router) {
 	rt.Handle("POST /api/v1/renovations/{id}/workers/revoke", auth.PermRenovationWrite, h.apiAction(func(r *http.Request, id int64, b *actionBody) (any, error) {
 		return h.S.RevokeWorker(r.Context(), user(r), id, b.WorkerID)
 	}))
-	rt.Handle("POST /api/v1/renovations/{id}/files", auth.PermRenovationWrite, api400(h.apiAttach))
+	rt.Handle("POST /api/v1/renovations/{id}/files", auth.PermRenovationWrite, web.Invalid400(h.apiAttach))
 	rt.Handle("GET /api/v1/renovation-rules/{community_id}", auth.PermRenovationRead, h.apiRules)
-	rt.Handle("PUT /api/v1/renovation-rules/{community_id}", auth.PermRenovationApprove, api400(h.apiSaveRules))
+	rt.Handle("PUT /api/v1/renovation-rules/{community_id}", auth.PermRenovationApprove, web.Invalid400(h.apiSaveRules))
 	h.pageRoutes(rt)
 }
 
 func user(r *http.Request) *auth.User { return auth.UserOf(r.Context()) }
-
-// api400 answers bad input with 400 and the JSON error envelope, as the
-// renovation contract has it (the router's default for it is 422).
-func api400(fn web.HandlerFunc) web.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		err := fn(w, r)
-		if e, ok := errs.As(err); ok && e.Code == errs.CodeInvalid {
-			return web.WriteJSON(w, http.StatusBadRequest, map[string]any{"error": map[string]string{
-				"code": string(e.Code), "message": e.Message, "field": e.Field}})
-		}
-		return err
-	}
-}
 
 // actionBody is the body of every action on an application; each action
 // reads its own fields.
@@ -97,7 +84,7 @@ type actionBody struct {
 
 // action decodes the (optional) body of POST …/{id}/<action> and runs fn.
 func (h *Handlers) action(status int, fn func(r *http.Request, id int64, b *actionBody) (any, error)) web.HandlerFunc {
-	return api400(func(w http.ResponseWriter, r *http.Request) error {
+	return web.Invalid400(func(w http.ResponseWriter, r *http.Request) error {
 		id, err := web.ID(r, "id")
 		if err != nil {
 			return err
