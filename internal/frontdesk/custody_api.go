@@ -124,13 +124,7 @@ func (h *Handlers) custodyPhoto(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", p.ContentType)
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Content-Disposition", "inline; "+strings.TrimPrefix(
-		excel.ContentDisposition(p.Name, fmt.Sprintf("custody-%d-photo", id)), "attachment; "))
-	w.Header().Set("Cache-Control", "private, max-age=3600")
-	_, err = w.Write(data)
-	return err
+	return web.ServeInline(w, p.Name, p.ContentType, data)
 }
 
 // CustodyWorkbook is the custody list of the filter (every page).

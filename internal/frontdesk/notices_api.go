@@ -7,7 +7,6 @@ import (
 
 	"wuye/internal/platform/auth"
 	"wuye/internal/platform/errs"
-	"wuye/internal/platform/excel"
 	"wuye/internal/platform/web"
 )
 
@@ -176,10 +175,5 @@ func (h *Handlers) noticeDownload(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", f.ContentType)
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Content-Disposition", "inline"+strings.TrimPrefix(excel.ContentDisposition(f.Name, "notice"+noticeFileTypes[f.ContentType]), "attachment"))
-	w.Header().Set("Cache-Control", "private, no-cache")
-	_, err = w.Write(data)
-	return err
+	return web.ServeInline(w, f.Name, f.ContentType, data)
 }

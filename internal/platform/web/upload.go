@@ -50,3 +50,17 @@ func ReadUpload(w http.ResponseWriter, r *http.Request, field string, max int64)
 	}
 	return name, b, nil
 }
+
+// ServeInline sends a stored upload (a photo, a PDF) back to be shown in
+// the browser under its own name: the content type sniffed when it was
+// stored, never guessed again by the browser (nosniff), and revalidated
+// on each view because a draft's attachment may be replaced.
+func ServeInline(w http.ResponseWriter, name, contentType string, data []byte) error {
+	h := w.Header()
+	h.Set("Content-Type", contentType)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Disposition", mime.FormatMediaType("inline", map[string]string{"filename": name}))
+	h.Set("Cache-Control", "private, no-cache")
+	_, err := w.Write(data)
+	return err
+}
