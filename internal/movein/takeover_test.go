@@ -160,7 +160,7 @@ func TestTakeoverChecklistIsConfigurable(t *testing.T) {
 		var it movein.Item
 		x.do(auth.RoleDirector, "POST", "/api/v1/takeover-checklist", map[string]any{"community_id": x.A.Community.ID,
 			"house_use": "公共部位", "category": "消防", "name": "消防通道畅通", "sort": 1}, http.StatusCreated).JSON(t, &it)
-		x.do(auth.RoleCSManager, "POST", "/api/v1/takeover-checklist", map[string]any{"community_id": x.A.Community.ID,
+		x.do(auth.RoleCSAgent, "POST", "/api/v1/takeover-checklist", map[string]any{"community_id": x.A.Community.ID,
 			"name": "x"}, http.StatusForbidden)
 		var insp movein.Inspection
 		x.do(auth.RoleCSManager, "POST", "/api/v1/takeover", map[string]any{"building_id": x.A.Building.ID}, http.StatusCreated).JSON(t, &insp)

@@ -94,12 +94,13 @@ const (
 	PermRenovationApprove = "renovation.approve" // approve/reject, completion, deposit refund, rules
 
 	// Move-in (入伙治理) and takeover inspection (接管验收): the director
-	// plans the campaign, the 客服经理 runs it, 客服助理 enter owners'
-	// documents and handovers, the engineering department inspects.
+	// plans the campaign (with the 客服经理, who runs it and may set it
+	// up), 客服助理 enter owners' documents and handovers, the engineering
+	// department inspects.
 	PermMoveInRead    = "movein.read"    // see campaigns, houses' progress, takeover findings
 	PermMoveInWork    = "movein.work"    // notices, appointments, documents, 验房 defects, key handover
 	PermMoveInInspect = "movein.inspect" // takeover inspection findings and re-inspection
-	PermMoveInPlan    = "movein.plan"    // create and plan campaigns, document packs, checklists
+	PermMoveInPlan    = "movein.plan"    // create and plan campaigns, document packs, checklists (director, manager)
 )
 
 var rolePerms = map[Role][]string{
@@ -116,7 +117,7 @@ var rolePerms = map[Role][]string{
 		PermBillingRead, PermBillingCharge, PermBillingAdmin, PermBillingVoid, PermBillingMeter, PermDunning,
 		PermDeskRead, PermDeskWrite, PermNoticeWrite, PermNoticeApprove,
 		PermRenovationRead, PermRenovationWrite, PermRenovationReview, PermRenovationApprove,
-		PermMoveInRead, PermMoveInWork, PermMoveInInspect},
+		PermMoveInRead, PermMoveInWork, PermMoveInInspect, PermMoveInPlan},
 	RoleCSAgent: {PermArchiveRead, PermArchiveWrite, PermArchiveExport,
 		PermTicketRead, PermTicketCreate, PermTicketWork, PermTicketHandle, PermTicketCallback,
 		PermBillingRead, PermBillingMeter, PermDunning,
