@@ -92,7 +92,7 @@ func (s *Service) ImportReadings(ctx context.Context, by *auth.User, in ReadingI
 	if err := see(by, in.CommunityID); err != nil {
 		return nil, err
 	}
-	it, err := getItem(ctx, s.DB, in.FeeItemID)
+	it, err := getItem(ctx, s.DB.Q(ctx), in.FeeItemID)
 	if err != nil || it.CommunityID != in.CommunityID {
 		return nil, errs.Invalid("fee_item_id", "收费项目不存在")
 	}
