@@ -146,79 +146,16 @@ func bucketLabel(key string) string {
 func (p *pages) today() string { return p.S.Now().In(shanghai).Format("2006-01-02") }
 
 // scope is the communities a page offers and the one it shows.
-type scope struct {
-	ID    int64 // 0: every community in scope
-	List  []*archive.Community
-	Names map[int64]string
-}
+type scope = archive.PageScope
 
-// Name is the community's name.
-func (s *scope) Name(id int64) string { return s.Names[id] }
-
-// Current is the community shown, nil for all.
-func (s *scope) Current() *archive.Community {
-	for _, c := range s.List {
-		if c.ID == s.ID {
-			return c
-		}
-	}
-	return nil
-}
-
-// communities reads community_id from the query (or the form) and lists
-// the communities in the user's scope. A community the user does not see
-// is a 403 from the archive; one is required when need is set, and
-// defaults to the first.
+// communities reads the page's community (archive.PageScope).
 func (p *pages) communities(r *http.Request, need bool) (*scope, error) {
-	v := r.URL.Query().Get("community_id")
-	if r.Method == http.MethodPost {
-		v = r.PostFormValue("community_id")
-	}
-	s := &scope{Names: map[int64]string{}}
-	if v = strings.TrimSpace(v); v != "" {
-		id, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || id <= 0 {
-			return nil, errs.Invalid("community_id", "请选择小区")
-		}
-		if _, err := p.arch.Community(r.Context(), user(r), id); err != nil {
-			return nil, err
-		}
-		s.ID = id
-	}
-	cs, err := p.arch.Communities(r.Context(), user(r))
-	if err != nil {
-		return nil, err
-	}
-	s.List = cs
-	for _, c := range cs {
-		s.Names[c.ID] = c.Name
-	}
-	if need && s.ID == 0 && len(cs) > 0 {
-		s.ID = cs[0].ID
-	}
-	return s, nil
+	return p.arch.PageScope(r, need)
 }
 
-// resolveHouse finds the house of a typed code (3-2-1201) in a community.
+// resolveHouse finds the house of a typed code in a community.
 func (p *pages) resolveHouse(ctx context.Context, u *auth.User, communityID int64, code, field string) (*archive.House, error) {
-	code = strings.Join(strings.Fields(strings.ReplaceAll(code, "　", " ")), "")
-	code = strings.NewReplacer("－", "-", "—", "-", "–", "-").Replace(code)
-	if code == "" {
-		return nil, errs.Invalid(field, "请填写房号，如 3-2-1201")
-	}
-	if communityID <= 0 {
-		return nil, errs.Invalid("community_id", "请选择小区")
-	}
-	hs, _, err := p.arch.Houses(ctx, u, archive.HouseFilter{CommunityID: communityID, Q: code, Limit: 20})
-	if err != nil {
-		return nil, err
-	}
-	for _, h := range hs {
-		if strings.EqualFold(h.Code, code) {
-			return h, nil
-		}
-	}
-	return nil, errs.Invalid(field, "本小区没有房屋 %s（格式 楼栋-单元-房号，如 3-2-1201）", code)
+	return p.arch.HouseByCode(ctx, u, communityID, code, field)
 }
 
 // houseCodes names houses already known to be in the caller's scope.

@@ -291,68 +291,16 @@ func (h *Handlers) listQuery(r *http.Request, c *deskCommunities, view string, k
 }
 
 // deskCommunities is the communities a page offers and the one chosen.
-type deskCommunities struct {
-	ID    int64 // 0: every community in scope
-	List  []*archive.Community
-	Names map[int64]string
-}
+type deskCommunities = archive.PageScope
 
-// Name is a community's name.
-func (c *deskCommunities) Name(id int64) string { return c.Names[id] }
-
-// communities reads community_id from the query (or a posted form) and
-// lists the caller's communities; one outside the scope is the archive's
-// 403. With need, the first is chosen when none is given.
+// communities reads the page's community (archive.PageScope).
 func (h *Handlers) communities(r *http.Request, need bool) (*deskCommunities, error) {
-	v := r.URL.Query().Get("community_id")
-	if r.Method == http.MethodPost {
-		v = r.PostFormValue("community_id")
-	}
-	c := &deskCommunities{Names: map[int64]string{}}
-	if v = strings.TrimSpace(v); v != "" {
-		id, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || id <= 0 {
-			return nil, errs.Invalid("community_id", "请选择小区")
-		}
-		if _, err := h.Arch.Community(r.Context(), user(r), id); err != nil {
-			return nil, err
-		}
-		c.ID = id
-	}
-	cs, err := h.Arch.Communities(r.Context(), user(r))
-	if err != nil {
-		return nil, err
-	}
-	c.List = cs
-	for _, x := range cs {
-		c.Names[x.ID] = x.Name
-	}
-	if need && c.ID == 0 && len(cs) > 0 {
-		c.ID = cs[0].ID
-	}
-	return c, nil
+	return h.Arch.PageScope(r, need)
 }
 
-// houseByCode finds the house of a typed code (3-2-1201) in a community.
+// houseByCode finds the house of a typed code in a community.
 func (h *Handlers) houseByCode(ctx context.Context, u *auth.User, communityID int64, code, field string) (*archive.House, error) {
-	code = strings.Join(strings.Fields(strings.ReplaceAll(code, "　", " ")), "")
-	code = strings.NewReplacer("－", "-", "—", "-", "–", "-").Replace(code)
-	if code == "" {
-		return nil, errs.Invalid(field, "请填写房号，如 3-2-1201")
-	}
-	if communityID <= 0 {
-		return nil, errs.Invalid("community_id", "请选择小区")
-	}
-	hs, _, err := h.Arch.Houses(ctx, u, archive.HouseFilter{CommunityID: communityID, Q: code, Limit: 20})
-	if err != nil {
-		return nil, err
-	}
-	for _, x := range hs {
-		if strings.EqualFold(x.Code, code) {
-			return x, nil
-		}
-	}
-	return nil, errs.Invalid(field, "本小区没有房屋 %s（格式 楼栋-单元-房号，如 3-2-1201）", code)
+	return h.Arch.HouseByCode(ctx, u, communityID, code, field)
 }
 
 // formFault reports whether err is the user's to correct on the page

@@ -1,0 +1,90 @@
+package archive
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"wuye/internal/platform/auth"
+	"wuye/internal/platform/errs"
+)
+
+// PageScope is the communities a module's page offers in its community
+// picker and the one it shows.
+type PageScope struct {
+	ID    int64 // 0: every community in scope
+	List  []*Community
+	Names map[int64]string
+}
+
+// Name is a community's name.
+func (s *PageScope) Name(id int64) string { return s.Names[id] }
+
+// Current is the community shown, nil for all.
+func (s *PageScope) Current() *Community {
+	for _, c := range s.List {
+		if c.ID == s.ID {
+			return c
+		}
+	}
+	return nil
+}
+
+// PageScope reads community_id from the query (or a posted form) and
+// lists the signed-in user's communities. A community the user does not
+// see is a 403; with need, the first is chosen when none is given.
+func (s *Service) PageScope(r *http.Request, need bool) (*PageScope, error) {
+	v := r.URL.Query().Get("community_id")
+	if r.Method == http.MethodPost {
+		v = r.PostFormValue("community_id")
+	}
+	u := auth.UserOf(r.Context())
+	ps := &PageScope{Names: map[int64]string{}}
+	if v = strings.TrimSpace(v); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id <= 0 {
+			return nil, errs.Invalid("community_id", "请选择小区")
+		}
+		if _, err := s.Community(r.Context(), u, id); err != nil {
+			return nil, err
+		}
+		ps.ID = id
+	}
+	cs, err := s.Communities(r.Context(), u)
+	if err != nil {
+		return nil, err
+	}
+	ps.List = cs
+	for _, c := range cs {
+		ps.Names[c.ID] = c.Name
+	}
+	if need && ps.ID == 0 && len(cs) > 0 {
+		ps.ID = cs[0].ID
+	}
+	return ps, nil
+}
+
+// HouseByCode finds the house of a typed code (3-2-1201, full-width
+// dashes and spaces allowed) in a community; a wrong code is an error on
+// field.
+func (s *Service) HouseByCode(ctx context.Context, u *auth.User, communityID int64, code, field string) (*House, error) {
+	code = strings.Join(strings.Fields(strings.ReplaceAll(code, "　", " ")), "")
+	code = strings.NewReplacer("－", "-", "—", "-", "–", "-").Replace(code)
+	if code == "" {
+		return nil, errs.Invalid(field, "请填写房号，如 3-2-1201")
+	}
+	if communityID <= 0 {
+		return nil, errs.Invalid("community_id", "请选择小区")
+	}
+	hs, _, err := s.Houses(ctx, u, HouseFilter{CommunityID: communityID, Q: code, Limit: 20})
+	if err != nil {
+		return nil, err
+	}
+	for _, h := range hs {
+		if strings.EqualFold(h.Code, code) {
+			return h, nil
+		}
+	}
+	return nil, errs.Invalid(field, "本小区没有房屋 %s（格式 楼栋-单元-房号，如 3-2-1201）", code)
+}
