@@ -37,6 +37,7 @@ usage:
   wuye demo    [--db DSN] [--houses N]      migrate and load the demo company (once)
   wuye backup  [--db DSN] --out FILE        consistent online backup (gzip JSON lines + manifest)
   wuye restore [--db DSN] --in FILE         restore a backup into an empty database (either kind)
+  wuye check   [--db DSN]                   integrity check: storage, foreign keys, money sums
   wuye user add --login L --name N --role R [--community ID]... [--department D] [--db DSN]
                                             add a staff account; password read from stdin
   wuye version
@@ -189,6 +190,8 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout io.Wri
 		return serve(ctx, *dsn, *addr, stdout, mc, strings.TrimRight(*baseURL, "/"))
 	case "backup", "restore":
 		return backupCmd(ctx, cmd, args, stdout)
+	case "check":
+		return checkCmd(ctx, args, stdout)
 	case "user":
 		if len(args) == 0 || args[0] != "add" {
 			return errors.New("user: only 'wuye user add' is supported")
@@ -270,15 +273,36 @@ func serve(ctx context.Context, dsn, addr string, stdout io.Writer, mc mail.Conf
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	jobs, stopJobs := context.WithCancel(context.Background())
-	defer stopJobs()
-	go a.RunJobs(jobs)
+	jobsDone := make(chan struct{})
+	go func() { defer close(jobsDone); a.RunJobs(jobs) }()
 	select {
 	case err := <-errc:
+		stopJobs()
+		<-jobsDone
 		return err
 	case <-ctx.Done():
 	}
+	// Stop taking new work: /readyz fails, the listener closes, requests
+	// in flight finish (up to the timeout), the job in progress ends
+	// (its transaction commits or rolls back whole), then the database
+	// closes.
 	log.Info("shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	a.Drain()
+	stopJobs()
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
-	return srv.Shutdown(sctx)
+	err = srv.Shutdown(sctx)
+	select {
+	case <-jobsDone:
+	case <-sctx.Done():
+		log.Error("background job did not stop in time")
+	}
+	if err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
 }
+
+// shutdownTimeout bounds how long requests in flight may take to finish.
+const shutdownTimeout = 20 * time.Second

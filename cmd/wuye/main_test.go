@@ -1,9 +1,12 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"path/filepath"
 	"regexp"
@@ -184,16 +187,15 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func TestServeAnswersAndStopsWithItsContext(t *testing.T) {
-	dsn := sqliteDSN(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+// startServe runs `wuye serve` on a free port until ctx ends; it returns
+// the printed address and the channel run's result arrives on.
+func startServe(t *testing.T, ctx context.Context, dsn string) (string, chan error) {
+	t.Helper()
 	out := &syncBuffer{}
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, []string{"serve", "--db", dsn, "--addr", "127.0.0.1:0"}, strings.NewReader(""), out)
 	}()
-
 	url := regexp.MustCompile(`http://\S+`)
 	deadline := time.Now().Add(20 * time.Second)
 	for url.FindString(out.String()) == "" {
@@ -207,7 +209,14 @@ func TestServeAnswersAndStopsWithItsContext(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	resp, err := http.Get(url.FindString(out.String()) + "/healthz")
+	return url.FindString(out.String()), done
+}
+
+func TestServeAnswersAndStopsWithItsContext(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	base, done := startServe(t, ctx, sqliteDSN(t))
+	resp, err := http.Get(base + "/healthz")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,5 +233,65 @@ func TestServeAnswersAndStopsWithItsContext(t *testing.T) {
 		}
 	case <-time.After(25 * time.Second):
 		t.Fatal("serve did not stop")
+	}
+}
+
+// A request being handled when SIGTERM arrives is still answered; new
+// connections are refused; then serve returns.
+func TestShutdownFinishesTheRequestInFlight(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	base, done := startServe(t, ctx, sqliteDSN(t))
+	addr := strings.TrimPrefix(base, "http://")
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	// Half a login: its handler is now running, waiting for the rest
+	// of the body.
+	body := `{"login":"nobody","password":"Wrong12345"}`
+	if _, err := fmt.Fprintf(conn, "POST /api/v1/login HTTP/1.1\r\nHost: wuye\r\nContent-Type: application/json\r\n"+
+		"Content-Length: %d\r\nConnection: close\r\n\r\n%s", len(body), body[:10]); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond)
+	cancel() // what SIGTERM does
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err != nil {
+			break // the listener is closed
+		}
+		c.Close()
+		if time.Now().After(deadline) {
+			t.Fatal("still accepting connections 5 s after shutdown began")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("serve returned (%v) before the request in flight was answered", err)
+	default:
+	}
+	if _, err := io.WriteString(conn, body[10:]); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("no answer to the request in flight: %v", err)
+	}
+	answer, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(string(answer), "登录名或密码不正确") {
+		t.Errorf("login in flight during shutdown = %d %s", resp.StatusCode, answer)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("serve returned %v", err)
+		}
+	case <-time.After(25 * time.Second):
+		t.Fatal("serve did not stop after the last request")
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"embed"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"wuye/internal/archive"
@@ -19,6 +20,7 @@ import (
 	"wuye/internal/platform/db"
 	"wuye/internal/platform/errs"
 	"wuye/internal/platform/mail"
+	"wuye/internal/platform/metrics"
 	"wuye/internal/platform/web"
 	"wuye/internal/platform/workday"
 	"wuye/internal/renovation"
@@ -56,6 +58,11 @@ type App struct {
 	// BaseURL starts the links in them ("" = http://localhost:8080).
 	Mail    mail.Sender
 	BaseURL string
+	// Metrics is what /metrics serves.
+	Metrics *metrics.Metrics
+	// draining is set when the server is shutting down: /readyz then
+	// answers 503 so a load balancer sends new users elsewhere.
+	draining atomic.Bool
 }
 
 // New wires every module on d.
@@ -75,17 +82,23 @@ func New(d *db.DB, log *slog.Logger) *App {
 	a.MoveIn.Archive, a.MoveIn.Tickets = a.Archive, a.Tickets
 	rt := web.NewRouter(a.Auth, log)
 	a.Router = rt
+	a.Metrics = metrics.New()
+	a.Metrics.DB("wuye", d.DB)
+	a.Metrics.Gauges(ticket.MetricsHelp, a.Tickets.Gauges)
 
 	rt.Mount("GET /static/", web.Static())
 	rt.Mount("GET /favicon.ico", http.RedirectHandler("/static/favicon.svg", http.StatusMovedPermanently))
+	// /healthz: the process and its database answer. /readyz: and it
+	// wants traffic (not shutting down). /metrics: counts only, no
+	// personal data; restrict it at the proxy if the network is shared.
 	rt.Handle("GET /healthz", "", func(w http.ResponseWriter, r *http.Request) error {
-		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-		defer cancel()
-		if err := d.PingContext(ctx); err != nil {
-			http.Error(w, "database unreachable", http.StatusServiceUnavailable)
-			return nil
-		}
-		w.Write([]byte("ok"))
+		return a.probe(w, r, false)
+	})
+	rt.Handle("GET /readyz", "", func(w http.ResponseWriter, r *http.Request) error {
+		return a.probe(w, r, true)
+	})
+	rt.Handle("GET /metrics", "", func(w http.ResponseWriter, r *http.Request) error {
+		a.Metrics.Handler().ServeHTTP(w, r)
 		return nil
 	})
 
@@ -123,29 +136,71 @@ func (a *App) communityOptions(ctx context.Context) ([]auth.Option, error) {
 	return out, nil
 }
 
-// Handler is the app's HTTP handler with request logging.
+// Handler is the app's HTTP handler with request ids, logging and metrics.
 func (a *App) Handler() http.Handler {
-	return logRequests(a.Log, securityHeaders(a.Router))
+	return a.observe(securityHeaders(a.Router))
 }
 
-// RunJobs runs the background jobs on a ticker until ctx ends: SLA
-// escalation and reminders every minute, then the e-mail of new
-// notifications when Mail is set. Each job is idempotent and takes
-// a job lock, so any number of servers may run them.
+// Drain marks the app as shutting down: /readyz fails from now on.
+func (a *App) Drain() { a.draining.Store(true) }
+
+func (a *App) probe(w http.ResponseWriter, r *http.Request, ready bool) error {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	if ready && a.draining.Load() {
+		http.Error(w, "shutting down", http.StatusServiceUnavailable)
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := a.DB.PingContext(ctx); err != nil {
+		http.Error(w, "database unreachable", http.StatusServiceUnavailable)
+		return nil
+	}
+	w.Write([]byte("ok"))
+	return nil
+}
+
+// job is one background job: it runs every tick and must be idempotent
+// and take a job lock, so any number of servers may run it.
+type job struct {
+	name string
+	run  func(ctx context.Context) error
+}
+
+// jobs lists the background jobs in the order they run each minute.
+func (a *App) jobs() []job {
+	js := []job{{"escalate", func(ctx context.Context) error {
+		n, err := a.Tickets.Escalate(ctx)
+		if n > 0 {
+			a.Log.Info("job escalate", "overdue", n)
+		}
+		return err
+	}}}
+	if a.Mail != nil {
+		js = append(js, job{"email", func(ctx context.Context) error { a.sendEmails(ctx); return nil }})
+	}
+	return js
+}
+
+// RunJobs runs the background jobs on a minute ticker until ctx ends,
+// and returns only when the job in progress has finished.
 func (a *App) RunJobs(ctx context.Context) {
 	t := time.NewTicker(time.Minute)
 	defer t.Stop()
 	for {
-		if n, err := a.Tickets.Escalate(ctx); err != nil {
+		for _, j := range a.jobs() {
 			if ctx.Err() != nil {
 				return
 			}
-			a.Log.Error("job escalate", "err", err)
-		} else if n > 0 {
-			a.Log.Info("job escalate", "overdue", n)
-		}
-		if a.Mail != nil {
-			a.sendEmails(ctx)
+			err := j.run(ctx)
+			if err != nil && ctx.Err() != nil {
+				return // stopped mid-way: the job's transaction rolled back
+			}
+			if err != nil {
+				a.Log.Error("job failed", "job", j.name, "err", err)
+			}
+			a.jobDone(j.name, err)
 		}
 		select {
 		case <-ctx.Done():
@@ -154,3 +209,6 @@ func (a *App) RunJobs(ctx context.Context) {
 		}
 	}
 }
+
+// jobDone counts a job run for /metrics.
+func (a *App) jobDone(name string, err error) { a.Metrics.Job(name, err) }

@@ -42,7 +42,7 @@ import (
 
 // publicRoutes are the only routes that may be served without a login.
 // (Static files are mounted outside the router.)
-var publicRoutes = []string{"GET /login", "POST /login", "POST /api/v1/login", "GET /healthz", "GET /p/statements/{token}"}
+var publicRoutes = []string{"GET /login", "POST /login", "POST /api/v1/login", "GET /healthz", "GET /readyz", "GET /metrics", "GET /p/statements/{token}"}
 
 // roleOrder is every role, admin last: it may write into B, which the
 // write check of the other roles must not see.

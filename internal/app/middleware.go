@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"wuye/internal/platform/auth"
+	"wuye/internal/platform/web"
 )
 
 type statusWriter struct {
@@ -29,19 +30,33 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// logRequests writes one structured line per request.
-func logRequests(log *slog.Logger, next http.Handler) http.Handler {
+// observe gives each request its id, then writes one structured log
+// line and counts it in the metrics under its route pattern. The mux
+// sets r.Pattern on the request it is handed, which is this one.
+func (a *App) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		r = web.WithRequestID(w, r)
+		done := a.Metrics.InFlight()
+		defer done()
 		sw := &statusWriter{ResponseWriter: w}
-		var who string
-		ctx := r.Context()
 		next.ServeHTTP(sw, r)
-		if u := auth.UserOf(ctx); u != nil {
+		if sw.status == 0 {
+			sw.status = http.StatusOK
+		}
+		d := time.Since(start)
+		var who string
+		if u, ok := web.RequestViewer(r.Context()).(*auth.User); ok && u != nil {
 			who = u.Login
 		}
-		log.Info("http", "method", r.Method, "path", r.URL.Path, "status", sw.status,
-			"ms", time.Since(start).Milliseconds(), "user", who)
+		a.Metrics.Request(r.Pattern, r.Method, sw.status, d)
+		lvl := slog.LevelInfo
+		if sw.status >= 500 {
+			lvl = slog.LevelError
+		}
+		a.Log.LogAttrs(r.Context(), lvl, "http", slog.String("request_id", web.RequestID(r.Context())),
+			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("route", r.Pattern),
+			slog.Int("status", sw.status), slog.Int64("ms", d.Milliseconds()), slog.String("user", who))
 	})
 }
 

@@ -33,6 +33,9 @@ type csrfKey struct{}
 
 // WithViewer puts the signed-in user into ctx for the layout.
 func WithViewer(ctx context.Context, v Viewer) context.Context {
+	if rq, ok := ctx.Value(requestKey{}).(*request); ok {
+		rq.viewer = v
+	}
 	return context.WithValue(ctx, viewerKey{}, v)
 }
 
@@ -210,7 +213,8 @@ func fill(w http.ResponseWriter, r *http.Request, p *Page) {
 var errorPage = ParseTemplates(emptyFS{}, nil)
 
 func renderError(w http.ResponseWriter, r *http.Request, status int, msg string) {
-	p := &Page{Title: statusTitle(status), Data: map[string]any{"Status": status, "Message": msg}}
+	p := &Page{Title: statusTitle(status), Data: map[string]any{"Status": status, "Message": msg,
+		"RequestID": RequestID(r.Context())}}
 	fill(w, r, p)
 	var buf bytes.Buffer
 	if err := errorPage.base().ExecuteTemplate(&buf, "error", p); err != nil {

@@ -147,7 +147,8 @@ func (rt *Router) Error(w http.ResponseWriter, r *http.Request, err error) {
 	status := StatusOf(err)
 	e, ok := errs.As(err)
 	if !ok {
-		rt.Log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		rt.Log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err,
+			"request_id", RequestID(r.Context()))
 		e = &errs.Error{Code: errs.CodeInternal, Message: "服务器内部错误，请稍后重试或联系管理员"}
 	}
 	if IsAPI(r) {
