@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"wuye/internal/app"
 	"wuye/internal/platform/backup"
@@ -35,7 +33,9 @@ func backupCmd(ctx context.Context, cmd string, args []string, stdout io.Writer)
 	defer d.Close()
 	var m *backup.Manifest
 	if cmd == "backup" {
-		m, err = writeBackup(ctx, d, *file)
+		// Written beside the file and renamed into place once whole and
+		// verified; an existing file is never overwritten.
+		m, err = backup.WriteFile(ctx, d, *file, app.Version, app.Modules...)
 	} else {
 		m, err = backup.Restore(ctx, d, *file, app.Modules...)
 	}
@@ -46,37 +46,4 @@ func backupCmd(ctx context.Context, cmd string, args []string, stdout io.Writer)
 	fmt.Fprintf(stdout, "%s %d rows of %d tables (%s, taken %s on %s); sha256 %s\n", verb, m.Rows, len(m.Tables),
 		*file, m.CreatedAt.Format("2006-01-02 15:04:05 UTC"), m.Dialect, m.SHA256)
 	return nil
-}
-
-// writeBackup writes the backup beside file and renames it into place
-// once it is whole and verified; an existing file is never overwritten.
-func writeBackup(ctx context.Context, d *db.DB, file string) (*backup.Manifest, error) {
-	if _, err := os.Stat(file); err == nil {
-		return nil, fmt.Errorf("%s already exists; name a new file", file)
-	} else if !errors.Is(err, os.ErrNotExist) {
-		return nil, err
-	}
-	tmp := file + ".partial"
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
-	if err != nil {
-		return nil, err
-	}
-	m, err := backup.Write(ctx, d, f, app.Version, app.Modules...)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		_, err = backup.Verify(tmp)
-	}
-	if err == nil {
-		err = os.Rename(tmp, file)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return nil, err
-	}
-	return m, nil
 }

@@ -17,6 +17,7 @@ import (
 	"wuye/internal/movein"
 	"wuye/internal/platform/audit"
 	"wuye/internal/platform/auth"
+	"wuye/internal/platform/backup"
 	"wuye/internal/platform/db"
 	"wuye/internal/platform/errs"
 	"wuye/internal/platform/mail"
@@ -31,7 +32,7 @@ import (
 var Version = "dev"
 
 // Modules lists every module's migrations in dependency order.
-var Modules = []db.Module{auth.Module, audit.Module, workday.Module, archive.Module, ticket.Module, billing.Module, frontdesk.Module, renovation.Module, movein.Module}
+var Modules = []db.Module{auth.Module, audit.Module, workday.Module, archive.Module, ticket.Module, billing.Module, frontdesk.Module, renovation.Module, movein.Module, backup.Module}
 
 // Migrate brings d to the current schema.
 func Migrate(ctx context.Context, d *db.DB) error { return d.Migrate(ctx, Modules...) }
@@ -52,6 +53,7 @@ type App struct {
 	Desk     *frontdesk.Service
 	Reno     *renovation.Service
 	MoveIn   *movein.Service
+	Backups  *backup.Scheduler // the daily backup and the 数据备份 page
 	Router   *web.Router
 	Log      *slog.Logger
 	// Mail, when set, e-mails notifications too (RunJobs); nil = off.
@@ -80,11 +82,13 @@ func New(d *db.DB, log *slog.Logger) *App {
 	a.Reno.Archive, a.Reno.Billing = a.Archive, a.Billing
 	a.MoveIn = movein.NewService(d)
 	a.MoveIn.Archive, a.MoveIn.Tickets = a.Archive, a.Tickets
+	a.Backups = backup.NewScheduler(d, Version, Modules)
 	rt := web.NewRouter(a.Auth, log)
 	a.Router = rt
 	a.Metrics = metrics.New()
 	a.Metrics.DB("wuye", d.DB)
 	a.Metrics.Gauges(ticket.MetricsHelp, a.Tickets.Gauges)
+	a.Metrics.Gauges(backup.MetricsHelp, a.Backups.Gauges)
 
 	rt.Mount("GET /static/", web.Static())
 	rt.Mount("GET /favicon.ico", http.RedirectHandler("/static/favicon.svg", http.StatusMovedPermanently))
@@ -115,6 +119,7 @@ func New(d *db.DB, log *slog.Logger) *App {
 	(&frontdesk.Handlers{S: a.Desk, Arch: a.Archive}).Routes(rt)
 	(&renovation.Handlers{S: a.Reno}).Routes(rt)
 	(&movein.Handlers{S: a.MoveIn}).Routes(rt)
+	(&backup.Handlers{S: a.Backups}).Routes(rt)
 	a.homeRoutes(rt)
 	// Anything else is a 404 in the caller's language: the JSON envelope
 	// for the API, the error page for a browser.
@@ -180,6 +185,7 @@ func (a *App) jobs() []job {
 	if a.Mail != nil {
 		js = append(js, job{"email", func(ctx context.Context) error { a.sendEmails(ctx); return nil }})
 	}
+	js = append(js, job{"backup", a.Backups.RunDue})
 	return js
 }
 

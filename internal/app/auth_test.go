@@ -293,7 +293,8 @@ func TestOnlyAdminsManageUsers(t *testing.T) {
 			t.Errorf("admin's user list: %d", r.Code)
 		}
 		r := b.Post("/admin/users", url.Values{"login": {"newagent" + apptest.Rand(2)}, "name": {"新客服"}, "role": {"cs_agent"},
-			"communities": {fmt.Sprint(f.A.Community.ID)}, "password": {"Secret456"}, "password2": {"Secret456"}})
+			"communities": {fmt.Sprint(f.A.Community.ID)}, "password": {"Secret456"}, "password2": {"Secret456"},
+			auth.ReauthField: {apptest.Password}})
 		if r.Code != 303 {
 			t.Errorf("admin creates a user: %s", r)
 		}

@@ -50,13 +50,14 @@ var roleOrder = append(slices.DeleteFunc(slices.Clone(auth.Roles), func(r auth.R
 
 // unscoped are the path parameters that belong to no community; every
 // other record is taken to be one community's.
-var unscoped = map[string]bool{"users": true, "day": true, "token": true}
+var unscoped = map[string]bool{"users": true, "day": true, "token": true, "file": true}
 
 // ids returns the path value of each fillable parameter for community c:
 // its records (other modules' ones from apptest.ExtraRecords, scoped to
 // the community like the archive's) and values that are no record at all.
 func ids(f *apptest.Fixture, c *apptest.Community) map[string]string {
-	m := map[string]string{"day": "2030-10-08", "token": "x"} // token: a public page's, no record
+	m := map[string]string{"day": "2030-10-08", "token": "x", // token: a public page's, no record
+		"file": "wuye-20301008-020000.jsonl.gz"} // file: a backup's name, not written
 	for k, v := range map[string]int64{
 		"communities": c.Community.ID, "buildings": c.Building.ID, "units": c.Unit.ID, "houses": c.House.ID,
 		"owners": c.Owner.ID, "residents": c.Resident.ID, "vehicles": c.Vehicle.ID, "link": c.Link.ID,

@@ -10,18 +10,16 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"wuye/internal/app"
 	"wuye/internal/app/apptest"
 	"wuye/internal/archive"
 	"wuye/internal/platform/auth"
 	"wuye/internal/platform/browser"
 	"wuye/internal/platform/db"
-	"wuye/internal/platform/db/dbtest"
 	"wuye/internal/platform/web"
 )
 
 // browserPassword is every browser-fixture user's password.
-const browserPassword = "password1"
+const browserPassword = "Cuihu2026"
 
 // browserFixture is a small but realistic estate: 翠湖花园 with three
 // buildings and a dozen owned houses (欧阳修远 owns 3-2-1201, 张三 owns
@@ -42,15 +40,7 @@ type browserFixture struct {
 func newBrowserFixture(t *testing.T, dialect db.Dialect) *browserFixture {
 	t.Helper()
 	ctx := context.Background()
-	d, err := db.Open(ctx, dbtest.DSN(t, dialect))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	if err := app.Migrate(ctx, d); err != nil {
-		t.Fatal(err)
-	}
-	a := apptest.NewApp(t, d)
+	a := apptest.NewApp(t, apptest.FreshDB(t, dialect))
 	srv := httptest.NewServer(a.Handler())
 	t.Cleanup(srv.Close)
 	f := &browserFixture{URL: srv.URL}
@@ -61,6 +51,7 @@ func newBrowserFixture(t *testing.T, dialect db.Dialect) *browserFixture {
 			t.Fatalf("fixture: %v", err)
 		}
 	}
+	var err error
 	f.Admin, err = a.Auth.CreateUser(ctx, nil, auth.UserInput{Login: "admin", Name: "系统管理员", Role: auth.RoleAdmin}, browserPassword)
 	must(err)
 	by := f.Admin

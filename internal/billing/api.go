@@ -56,7 +56,7 @@ func (h *Handlers) Routes(rt *web.Router) {
 	rt.Handle("POST /api/v1/payments", auth.PermBillingCharge, h.pay)
 	rt.Handle("GET /api/v1/payments", auth.PermBillingRead, h.listPayments)
 	rt.Handle("GET /api/v1/payments/{id}", auth.PermBillingRead, h.getPayment)
-	rt.Handle("POST /api/v1/payments/{id}/void", auth.PermBillingVoid, h.reasonAction(func(r *http.Request, id int64, reason string) (any, error) {
+	rt.Handle("POST /api/v1/payments/{id}/void", auth.PermBillingVoid, h.reauthReasonAction(func(r *http.Request, id int64, reason string) (any, error) {
 		return h.S.VoidPayment(r.Context(), user(r), id, reason)
 	}))
 	rt.Handle("GET /api/v1/house-accounts/{house_id}", auth.PermBillingRead, h.account)
@@ -91,16 +91,34 @@ func list[T any](w http.ResponseWriter, items []T, total int) error {
 // reasonAction serves POST …/{id}/void-like actions whose body is
 // {"reason": "…"}.
 func (h *Handlers) reasonAction(fn func(r *http.Request, id int64, reason string) (any, error)) web.HandlerFunc {
+	return reasonHandler(false, fn)
+}
+
+// reauthReasonAction is reasonAction for a sensitive action (voiding a
+// payment): it is confirmed by the caller's own password,
+// "current_password", which the contract's body {"reason"} may leave out
+// when a Bearer token calls (see auth.Reauth).
+func (h *Handlers) reauthReasonAction(fn func(r *http.Request, id int64, reason string) (any, error)) web.HandlerFunc {
+	return reasonHandler(true, fn)
+}
+
+func reasonHandler(reauth bool, fn func(r *http.Request, id int64, reason string) (any, error)) web.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		id, err := web.ID(r, "id")
 		if err != nil {
 			return err
 		}
 		var b struct {
-			Reason string `json:"reason"`
+			Reason          string `json:"reason"`
+			CurrentPassword string `json:"current_password"`
 		}
 		if r.ContentLength != 0 {
 			if err := web.DecodeJSON(r, &b); err != nil {
+				return err
+			}
+		}
+		if reauth {
+			if err := auth.Reauth(r, b.CurrentPassword); err != nil {
 				return err
 			}
 		}

@@ -73,7 +73,7 @@ func TestBrowserDeskReceiptVoid(t *testing.T) {
 			t.Fatalf("fixture: %v", err)
 		}
 	}
-	const pw = "password1"
+	const pw = "Cuihu2026"
 	admin, err := a.Auth.CreateUser(ctx, nil, auth.UserInput{Login: "admin", Name: "系统管理员", Role: auth.RoleAdmin}, pw)
 	must(err)
 	s := a.Archive
@@ -169,7 +169,7 @@ func TestBrowserDeskReceiptVoid(t *testing.T) {
 	must(browser.Login(manager, srv.URL, "manager", pw))
 	dialogs := acceptDialogs(manager)
 	browser.Do(t, manager, chromedp.Navigate(srv.URL+receiptURL), browser.Fill(`#void input[name=reason]`, "业主要求改为银行转账"),
-		browser.ClickNav(`#void button`))
+		browser.Fill(`#void input[name=current_password]`, pw), browser.ClickNav(`#void button`))
 	if ds := dialogs(); len(ds) != 1 || !strings.Contains(ds[0], "确定作废收据 SJ") {
 		t.Errorf("confirmations: %q", ds)
 	}

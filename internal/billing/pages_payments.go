@@ -77,11 +77,17 @@ func (p *pages) voidPayment(w http.ResponseWriter, r *http.Request) error {
 	if _, err := p.S.Payment(r.Context(), user(r), id); err != nil {
 		return err
 	}
-	pay, err := p.S.VoidPayment(r.Context(), user(r), id, r.FormValue("reason"))
+	// A receipt is voided only with the voider's own password: a manager's
+	// browser left signed in must not be enough to undo takings.
+	err = auth.ReauthForm(r)
+	var pay *Payment
+	if err == nil {
+		pay, err = p.S.VoidPayment(r.Context(), user(r), id, r.FormValue("reason"))
+	}
 	if err != nil {
 		if _, ok := flashable(err); ok {
 			return p.renderReceipt(w, r, web.StatusOf(err), &web.Page{Form: r.PostForm,
-				Errors: formErrors(err, nil, "reason")})
+				Errors: formErrors(err, nil, "reason", auth.ReauthField)})
 		}
 		return err
 	}

@@ -156,22 +156,31 @@ func TestPayReceiptVoidThroughForms(t *testing.T) {
 			t.Errorf("prepaid %d, want 5000", bal)
 		}
 
-		// Voiding: not the cashier's; a reason is required; then 作废.
+		// Voiding: not the cashier's; the manager's own password and a
+		// reason are required; then 作废.
 		void := loc + "/void"
 		submit(t, cashier, void, url.Values{"reason": {"收错"}}, http.StatusForbidden)
 		submit(t, x.Browser(auth.RoleAuditor), void, url.Values{"reason": {"收错"}}, http.StatusForbidden)
 		manager := x.Browser(auth.RoleCSManager)
-		has(t, "void without a reason", string(submit(t, manager, void, url.Values{"reason": {" "}}, http.StatusUnprocessableEntity).Body),
-			"请填写作废原因")
+		own := apptest.Password
+		has(t, "void without a reason", string(submit(t, manager, void, url.Values{"reason": {" "}, auth.ReauthField: {own}},
+			http.StatusUnprocessableEntity).Body), "请填写作废原因")
+		has(t, "void without the password", string(submit(t, manager, void, url.Values{"reason": {"收错"}},
+			http.StatusUnprocessableEntity).Body), "请输入您的当前密码", `name="current_password"`)
+		has(t, "void with a wrong password", string(submit(t, manager, void, url.Values{"reason": {"收错"}, auth.ReauthField: {"Wrong1234"}},
+			http.StatusUnprocessableEntity).Body), "密码不正确", `value="收错"`)
+		if left := x.bills(h1, "unpaid"); len(left) != 0 {
+			t.Fatalf("a refused void restored %d bills", len(left))
+		}
 		has(t, "receipt for the manager", page(t, manager, loc, 200), `data-confirm="确定作废收据 SJ2026-000001`)
-		_, body = follow(t, manager, submit(t, manager, void, url.Values{"reason": {"业主要求改为银行转账"}}, http.StatusSeeOther))
+		_, body = follow(t, manager, submit(t, manager, void, url.Values{"reason": {"业主要求改为银行转账"}, auth.ReauthField: {own}}, http.StatusSeeOther))
 		has(t, "voided receipt", body, "收据 SJ2026-000001 已作废", `id="void-stamp"`, "本收据已作废。原因：业主要求改为银行转账", "SJ2026-000001")
 		hasNot(t, "voided receipt", body, `action="`+void+`"`)
 		if left := x.bills(h1, "unpaid"); len(left) != 2 {
 			t.Errorf("unpaid after the void: %d, want 2", len(left))
 		}
 		has(t, "desk after the void", page(t, cashier, fmt.Sprintf("/billing/desk?house_id=%d", h1), 200), "¥225.33", "作废")
-		submit(t, manager, void, url.Values{"reason": {"again"}}, http.StatusConflict)
+		submit(t, manager, void, url.Values{"reason": {"again"}, auth.ReauthField: {own}}, http.StatusConflict)
 	})
 }
 

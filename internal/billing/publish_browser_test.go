@@ -24,7 +24,7 @@ import (
 // to print.
 func publishInBrowser(t *testing.T, ctx context.Context, a *app.App, baseURL string, c *archive.Community) {
 	t.Helper()
-	const pw = "password1"
+	const pw = "Cuihu2026"
 	dir, err := a.Auth.CreateUser(context.Background(), nil, auth.UserInput{Login: "director", Name: "王主任",
 		Role: auth.RoleDirector, Communities: []int64{c.ID}}, pw)
 	if err != nil {

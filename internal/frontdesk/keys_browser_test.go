@@ -1,20 +1,14 @@
 package frontdesk_test
 
 import (
-	"context"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
 
-	"wuye/internal/app"
 	"wuye/internal/app/apptest"
-	"wuye/internal/archive"
 	"wuye/internal/platform/auth"
 	"wuye/internal/platform/browser"
-	"wuye/internal/platform/db"
-	"wuye/internal/platform/db/dbtest"
 )
 
 // TestBrowserKeyLentAndReturned drives the key cabinet in Chromium: the
@@ -23,43 +17,14 @@ import (
 // item for a house and hands it out after the confirmation — with no
 // console error or CSP violation on the way.
 func TestBrowserKeyLentAndReturned(t *testing.T) {
-	ctx := context.Background()
-	d, err := db.Open(ctx, dbtest.DSN(t, db.SQLite))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	if err := app.Migrate(ctx, d); err != nil {
-		t.Fatal(err)
-	}
-	a := apptest.NewApp(t, d)
-	srv := httptest.NewServer(a.Handler())
-	t.Cleanup(srv.Close)
-	must := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatalf("fixture: %v", err)
-		}
-	}
-	const pw = "password1"
-	admin, err := a.Auth.CreateUser(ctx, nil, auth.UserInput{Login: "admin", Name: "系统管理员", Role: auth.RoleAdmin}, pw)
-	must(err)
-	s := a.Archive
-	c, err := s.CreateCommunity(ctx, admin, archive.CommunityInput{Name: "翠湖花园", Address: "翠湖路88号", Type: "住宅"})
-	must(err)
-	b, err := s.CreateBuilding(ctx, admin, archive.BuildingInput{CommunityID: c.ID, Name: "3", Floors: 18})
-	must(err)
-	u, err := s.CreateUnit(ctx, admin, archive.UnitInput{BuildingID: b.ID, Name: "2"})
-	must(err)
-	_, err = s.CreateHouse(ctx, admin, archive.HouseInput{UnitID: u.ID, Number: "1201", Floor: 12, GrossArea: "89.50", Use: "住宅", Status: "空置"})
-	must(err)
-	_, err = a.Auth.CreateUser(ctx, nil, auth.UserInput{Login: "agent", Name: "王婷", Role: auth.RoleCSAgent, Communities: []int64{c.ID}}, pw)
-	must(err)
+	site := apptest.NewSite(t)
+	site.House("1201", 12, "空置")
+	site.User("agent", "王婷", auth.RoleCSAgent)
 
 	agent := browser.Start(t)
-	must(browser.Login(agent, srv.URL, "agent", pw))
-	dialogs := ndDialogs(agent) // notices_browser_test.go
-	browser.Do(t, agent, chromedp.Navigate(srv.URL+"/desk/keys"), browser.ClickNav(`a[href^="/desk/keys/new"]`),
+	site.Must(browser.Login(agent, site.URL, "agent", apptest.SitePassword))
+	dialogs := browser.AcceptDialogs(agent)
+	browser.Do(t, agent, chromedp.Navigate(site.URL+"/desk/keys"), browser.ClickNav(`a[href^="/desk/keys/new"]`),
 		browser.Fill(`#key-form input[name=label]`, "SB-01"),
 		chromedp.SetValue(`#key-form select[name=class]`, "equipment_room"),
 		browser.Fill(`#key-form input[name=location]`, "3栋地下水泵房"),
@@ -85,12 +50,12 @@ func TestBrowserKeyLentAndReturned(t *testing.T) {
 		t.Errorf("borrower %q", got)
 	}
 	browser.DocShot(t, agent, "desk-key.png")
-	browser.Do(t, agent, chromedp.Navigate(srv.URL+"/desk/keys?status=out"), chromedp.WaitVisible(`#keys`))
+	browser.Do(t, agent, chromedp.Navigate(site.URL+"/desk/keys?status=out"), chromedp.WaitVisible(`#keys`))
 	if got := browser.Text(t, agent, "#keys tbody"); !strings.Contains(got, "SB-01") || !strings.Contains(got, "李师傅") {
 		t.Errorf("keys out: %q", got)
 	}
 	browser.DocShot(t, agent, "desk-keys.png")
-	browser.Do(t, agent, chromedp.Navigate(srv.URL+keyURL), browser.Fill(`#return input[name=received_by]`, "前台小周"),
+	browser.Do(t, agent, chromedp.Navigate(site.URL+keyURL), browser.Fill(`#return input[name=received_by]`, "前台小周"),
 		browser.ClickNav(`#return-button`))
 	if f := browser.Text(t, agent, "main .flash"); f != "钥匙 SB-01 已由 李师傅 归还" {
 		t.Errorf("flash after the return: %q", f)
@@ -102,22 +67,22 @@ func TestBrowserKeyLentAndReturned(t *testing.T) {
 		t.Errorf("lending history %q", got)
 	}
 	// The printed 钥匙清单: no navigation on paper.
-	browser.Do(t, agent, chromedp.Navigate(srv.URL+"/desk/keys/print"), chromedp.WaitVisible(`#key-list`))
+	browser.Do(t, agent, chromedp.Navigate(site.URL+"/desk/keys/print"), chromedp.WaitVisible(`#key-list`))
 	if got := browser.Text(t, agent, "#key-list"); !strings.Contains(got, "设备房（1）") || !strings.Contains(got, "A柜-05") {
 		t.Errorf("key list %q", got)
 	}
-	must(browser.Media(agent, "print"))
+	site.Must(browser.Media(agent, "print"))
 	for _, sel := range []string{"#nav", "header.topbar", ".toolbar"} {
 		if v := browser.Eval[string](t, agent, `getComputedStyle(document.querySelector("`+sel+`")).display`); v != "none" {
 			t.Errorf("print: %s is shown (%s)", sel, v)
 		}
 	}
 	browser.DocShot(t, agent, "desk-keys-print.png")
-	must(browser.Media(agent, ""))
+	site.Must(browser.Media(agent, ""))
 	browser.NoProblems(t, agent)
 
 	// Custody: received for 3-2-1201, handed out against the record.
-	browser.Do(t, agent, chromedp.Navigate(srv.URL+"/desk/custody/new"),
+	browser.Do(t, agent, chromedp.Navigate(site.URL+"/desk/custody/new"),
 		browser.Fill(`#custody-form input[name=house_code]`, "3-2-1201"),
 		browser.Fill(`#custody-form input[name=description]`, "生日蛋糕一盒"),
 		browser.Fill(`#custody-form input[name=deposited_by]`, "蛋糕店配送员"),
@@ -137,7 +102,7 @@ func TestBrowserKeyLentAndReturned(t *testing.T) {
 	if got := browser.Text(t, agent, "#picked-up-by"); !strings.Contains(got, "张三") {
 		t.Errorf("release record %q", got)
 	}
-	browser.Do(t, agent, chromedp.Navigate(srv.URL+"/desk/custody?status=released"), chromedp.WaitVisible(`#custody`))
+	browser.Do(t, agent, chromedp.Navigate(site.URL+"/desk/custody?status=released"), chromedp.WaitVisible(`#custody`))
 	if got := browser.Text(t, agent, "#custody tbody"); !strings.Contains(got, "生日蛋糕一盒") || !strings.Contains(got, "已领取") {
 		t.Errorf("released list %q", got)
 	}

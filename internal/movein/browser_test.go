@@ -3,24 +3,19 @@ package movein_test
 import (
 	"context"
 	"fmt"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"wuye/internal/app"
 	"wuye/internal/app/apptest"
-	"wuye/internal/archive"
 	"wuye/internal/billing"
 	"wuye/internal/platform/auth"
 	"wuye/internal/platform/browser"
-	"wuye/internal/platform/db"
-	"wuye/internal/platform/db/dbtest"
 )
 
 // shot saves a screenshot for the manual (WUYE_SCREENSHOTS=1) or, with
@@ -47,56 +42,22 @@ func shot(t *testing.T, ctx context.Context, name string) {
 // violation on the way.
 func TestBrowserNoticeToHandover(t *testing.T) {
 	ctx := context.Background()
-	d, err := db.Open(ctx, dbtest.DSN(t, db.SQLite))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	if err := app.Migrate(ctx, d); err != nil {
-		t.Fatal(err)
-	}
-	a := apptest.NewApp(t, d)
-	a.MoveIn.Now = func() time.Time { return time.Date(2026, 11, 20, 2, 0, 0, 0, time.UTC) }
-	srv := httptest.NewServer(a.Handler())
-	t.Cleanup(srv.Close)
-	must := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatalf("fixture: %v", err)
-		}
-	}
-	const pw = "password1"
-	admin, err := a.Auth.CreateUser(ctx, nil, auth.UserInput{Login: "admin", Name: "系统管理员", Role: auth.RoleAdmin}, pw)
-	must(err)
-	s := a.Archive
-	c, err := s.CreateCommunity(ctx, admin, archive.CommunityInput{Name: "翠湖花园", Address: "翠湖路88号", Type: "住宅"})
-	must(err)
-	b, err := s.CreateBuilding(ctx, admin, archive.BuildingInput{CommunityID: c.ID, Name: "3", Floors: 18})
-	must(err)
-	u, err := s.CreateUnit(ctx, admin, archive.UnitInput{BuildingID: b.ID, Name: "2"})
-	must(err)
-	h, err := s.CreateHouse(ctx, admin, archive.HouseInput{UnitID: u.ID, Number: "1201", Floor: 12, GrossArea: "89.50", Use: "住宅", Status: "空置"})
-	must(err)
-	o, err := s.CreateOwner(ctx, admin, archive.OwnerInput{CommunityID: c.ID, Name: "欧阳修远", Phone: "13800138000", Category: "普通"})
-	must(err)
-	_, err = s.AddHouseOwner(ctx, admin, h.ID, archive.ShareInput{OwnerID: o.ID, Share: "100"})
-	must(err)
-	user := func(login, name string, role auth.Role) *auth.User {
-		u, err := a.Auth.CreateUser(ctx, nil, auth.UserInput{Login: login, Name: name, Role: role, Communities: []int64{c.ID}}, pw)
-		must(err)
-		return u
-	}
-	user("director", "陈主任", auth.RoleDirector)
-	user("agent", "王客服", auth.RoleCSAgent)
-	cashier := user("cashier", "孙收费", auth.RoleCashier)
-	item, err := a.Billing.CreateFeeItem(ctx, admin, billing.FeeItemInput{CommunityID: c.ID, Name: "预收物业费", Kind: billing.KindOneOff,
-		UnitPrice: "800"})
-	must(err)
+	site := apptest.NewSite(t, func(a *app.App) {
+		a.MoveIn.Now = func() time.Time { return time.Date(2026, 11, 20, 2, 0, 0, 0, time.UTC) }
+	})
+	h := site.House("1201", 12, "空置")
+	site.Owner(h, "欧阳修远", "13800138000")
+	site.User("director", "陈主任", auth.RoleDirector)
+	site.User("agent", "王客服", auth.RoleCSAgent)
+	cashier := site.User("cashier", "孙收费", auth.RoleCashier)
+	item, err := site.App.Billing.CreateFeeItem(ctx, site.Admin, billing.FeeItemInput{CommunityID: site.Community.ID, Name: "预收物业费",
+		Kind: billing.KindOneOff, UnitPrice: "800"})
+	site.Must(err)
 
 	// The director plans the campaign and its first batch.
 	dir := browser.Start(t)
-	must(browser.Login(dir, srv.URL, "director", pw))
-	browser.Do(t, dir, chromedp.Navigate(fmt.Sprintf("%s/movein/campaigns/new?community_id=%d", srv.URL, c.ID)),
+	site.Must(browser.Login(dir, site.URL, "director", apptest.SitePassword))
+	browser.Do(t, dir, chromedp.Navigate(fmt.Sprintf("%s/movein/campaigns/new?community_id=%d", site.URL, site.Community.ID)),
 		browser.Fill(`#campaign-form input[name=name]`, "翠湖花园12月入伙"),
 		chromedp.SetValue(`#campaign-form input[name=starts_on]`, "2026-12-01"),
 		chromedp.SetValue(`#campaign-form input[name=ends_on]`, "2026-12-31"),
@@ -125,9 +86,9 @@ func TestBrowserNoticeToHandover(t *testing.T) {
 	// The agent works the house from notice to handover (in a browser of
 	// its own: each browser has its time budget).
 	agent := browser.Start(t)
-	must(browser.Login(agent, srv.URL, "agent", pw))
-	dialogs := acceptDialogs(agent)
-	houseURL := fmt.Sprintf("%s/movein/houses/%d", srv.URL, h.ID)
+	site.Must(browser.Login(agent, site.URL, "agent", apptest.SitePassword))
+	dialogs := browser.AcceptDialogs(agent)
+	houseURL := fmt.Sprintf("%s/movein/houses/%d", site.URL, h.ID)
 	browser.Do(t, agent, chromedp.Navigate(houseURL),
 		browser.Fill(`#notice-form input[name=mail_number]`, "XA20261118001"),
 		chromedp.SetValue(`#notice-form input[name=sent_on]`, "2026-11-18"), browser.ClickNav(`#notice-form button`))
@@ -163,10 +124,10 @@ func TestBrowserNoticeToHandover(t *testing.T) {
 	}
 	shot(t, agent, "movein-house.png")
 
-	bill, err := a.Billing.Charge(ctx, cashier, billing.ChargeInput{HouseID: h.ID, FeeItemID: item.ID, Period: "2026-11"})
-	must(err)
-	_, err = a.Billing.Pay(ctx, cashier, billing.PaymentInput{HouseID: h.ID, BillIDs: []int64{bill.ID}, AmountFen: bill.AmountFen, Method: billing.MethodCash})
-	must(err)
+	bill, err := site.App.Billing.Charge(ctx, cashier, billing.ChargeInput{HouseID: h.ID, FeeItemID: item.ID, Period: "2026-11"})
+	site.Must(err)
+	_, err = site.App.Billing.Pay(ctx, cashier, billing.PaymentInput{HouseID: h.ID, BillIDs: []int64{bill.ID}, AmountFen: bill.AmountFen, Method: billing.MethodCash})
+	site.Must(err)
 	browser.Do(t, agent, chromedp.Navigate(houseURL), browser.ClickNav(`#handover-form button`))
 	if f := browser.Text(t, agent, "main .flash"); f != "3-2-1201 已交钥匙，房屋状态：已入住" {
 		t.Errorf("flash after handover: %q", f)
@@ -178,7 +139,7 @@ func TestBrowserNoticeToHandover(t *testing.T) {
 		t.Errorf("handover shown: %q", got)
 	}
 	browser.Do(t, agent, browser.ClickNav(`#print-link`))
-	must(browser.Media(agent, "print"))
+	site.Must(browser.Media(agent, "print"))
 	if v := browser.Eval[bool](t, agent, `getComputedStyle(document.querySelector(".toolbar")).display === "none" && getComputedStyle(document.querySelector(".sidenav")).display === "none"`); !v {
 		t.Errorf("the flow sheet prints its toolbar or navigation")
 	}
@@ -187,10 +148,10 @@ func TestBrowserNoticeToHandover(t *testing.T) {
 		t.Errorf("flow sheet: %q", got)
 	}
 	shot(t, agent, "movein-flow-sheet.png")
-	must(browser.Media(agent, ""))
+	site.Must(browser.Media(agent, ""))
 
 	// The dashboard counts the house at every stage and draws the chart.
-	browser.Do(t, agent, chromedp.Navigate(srv.URL+campaignURL), chromedp.Poll[chromedp.Void](`document.querySelectorAll(".chart canvas").length === 1`))
+	browser.Do(t, agent, chromedp.Navigate(site.URL+campaignURL), chromedp.Poll[chromedp.Void](`document.querySelectorAll(".chart canvas").length === 1`))
 	if got := browser.Text(t, agent, `#stages a[data-stage=handed_over] b`); got != "1" {
 		t.Errorf("handed over on the dashboard: %q", got)
 	}
@@ -200,30 +161,4 @@ func TestBrowserNoticeToHandover(t *testing.T) {
 	shot(t, agent, "movein-campaign.png")
 	// The refused handover is a 409 page, which the console reports.
 	browser.NoProblems(t, agent, "409 (Conflict)")
-}
-
-// acceptDialogs accepts every confirm() of ctx's tab and returns the
-// messages seen so far.
-func acceptDialogs(ctx context.Context) func() []string {
-	seen := make(chan string, 16)
-	go func() {
-		for ev, err := range chromedp.Events(ctx, cdppage.JavascriptDialogOpening) {
-			if err != nil {
-				return
-			}
-			seen <- ev.Message
-			go chromedp.Call(ctx, cdppage.HandleJavaScriptDialog, cdppage.HandleJavaScriptDialogParams{Accept: true})
-		}
-	}()
-	var got []string
-	return func() []string {
-		for {
-			select {
-			case m := <-seen:
-				got = append(got, m)
-			default:
-				return got
-			}
-		}
-	}
 }

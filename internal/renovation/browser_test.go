@@ -17,18 +17,6 @@ import (
 	"wuye/internal/platform/db"
 )
 
-// confirmed answers the page's next confirm() (the data-confirm of an
-// irreversible form) with yes and keeps its question in sessionStorage,
-// which outlives the navigation the form starts.
-func confirmed() chromedp.Action[chromedp.Void] {
-	return chromedp.Evaluate[chromedp.Void](`window.confirm = m => { sessionStorage.setItem("confirmed", m); return true }`)
-}
-
-// question is the last question confirmed.
-func question(t *testing.T, ctx context.Context) string {
-	return browser.Eval[string](t, ctx, `sessionStorage.getItem("confirmed") || ""`)
-}
-
 // TestBrowserRenovation walks one renovation through the pages in
 // Chromium: the agent registers it with a worker (2 extinguishers for
 // 50.01 m²), the manager approves it after the confirmation (permit
@@ -63,6 +51,7 @@ func TestBrowserRenovation(t *testing.T) {
 
 	agent := browser.Start(t)
 	login(agent, auth.RoleCSAgent)
+	browser.AcceptDialogs(agent)
 	browser.Do(t, agent, chromedp.Navigate(srv.URL+"/renovations"), browser.ClickNav(`a[href^="/renovations/new"]`),
 		browser.Fill(`input[name=house_code]`, "3-2-1201"), browser.Fill(`input[name=contractor]`, "金螳螂家装"),
 		browser.Fill(`input[name=manager_name]`, "王建国"), browser.Fill(`input[name=manager_phone]`, "13812345678"),
@@ -82,10 +71,11 @@ func TestBrowserRenovation(t *testing.T) {
 
 	manager := browser.NewSession(t, agent)
 	login(manager, auth.RoleCSManager)
+	dialogs := browser.AcceptDialogs(manager)
 	browser.Do(t, manager, chromedp.Navigate(srv.URL+appURL), browser.Fill(`#approve-form textarea[name=conditions]`, "卫生间闭水试验 48 小时"),
-		confirmed(), browser.ClickNav(`#approve-button`))
-	if q := question(t, manager); !strings.Contains(q, "开具装修押金和垃圾清运费账单") {
-		t.Errorf("approval confirmation %q", q)
+		browser.ClickNav(`#approve-button`))
+	if ds := dialogs(); len(ds) != 1 || !strings.Contains(ds[0], "开具装修押金和垃圾清运费账单") {
+		t.Errorf("approval confirmation %q", ds)
 	}
 	if f := browser.Text(t, manager, "main .flash"); !strings.Contains(f, "许可证号 ZX") || !strings.Contains(f, "¥3,000.00") {
 		t.Errorf("flash after approving: %q", f)
@@ -95,7 +85,7 @@ func TestBrowserRenovation(t *testing.T) {
 	}
 	browser.NoProblems(t, manager)
 
-	browser.Do(t, agent, chromedp.Navigate(srv.URL+appURL), confirmed(), browser.ClickNav(`#start-button`))
+	browser.Do(t, agent, chromedp.Navigate(srv.URL+appURL), browser.ClickNav(`#start-button`))
 	if got := browser.Text(t, agent, "#status"); got != "施工中" {
 		t.Errorf("status after the start: %q", got)
 	}
@@ -133,9 +123,9 @@ func TestBrowserRenovation(t *testing.T) {
 	browser.DocShot(t, agent, "renovation.png")
 	browser.NoProblems(t, agent)
 
-	browser.Do(t, manager, chromedp.Navigate(srv.URL+appURL), confirmed(), browser.ClickNav(`#complete-button`))
-	if q := question(t, manager); !strings.Contains(q, "尚有 1 个问题未复查整改") {
-		t.Errorf("acceptance confirmation %q", q)
+	browser.Do(t, manager, chromedp.Navigate(srv.URL+appURL), browser.ClickNav(`#complete-button`))
+	if ds := dialogs(); len(ds) != 2 || !strings.Contains(ds[1], "尚有 1 个问题未复查整改") {
+		t.Errorf("acceptance confirmation %q", ds)
 	}
 	if got := browser.Text(t, manager, "#completion"); !strings.Contains(got, "验收合格") {
 		t.Errorf("completion %q", got)
@@ -151,9 +141,9 @@ func TestBrowserRenovation(t *testing.T) {
 	must(err)
 	browser.Do(t, manager, chromedp.Navigate(srv.URL+appURL), browser.Fill(`input[name=amount0]`, "200"),
 		browser.Fill(`input[name=reason0]`, "垃圾乱放，逾期未清理"), chromedp.SetValue(`#refund-form select[name=method]`, "bank"),
-		confirmed(), browser.ClickNav(`#refund-button`))
-	if q := question(t, manager); !strings.Contains(q, "押金结清后不能撤销") {
-		t.Errorf("refund confirmation %q", q)
+		browser.ClickNav(`#refund-button`))
+	if ds := dialogs(); len(ds) != 3 || !strings.Contains(ds[2], "押金结清后不能撤销") {
+		t.Errorf("refund confirmation %q", ds)
 	}
 	if f := browser.Text(t, manager, "main .flash"); !strings.Contains(f, "退还 ¥2,800.00，扣款 ¥200.00") {
 		t.Errorf("flash after the refund: %q", f)

@@ -3,7 +3,6 @@ package ticket_test
 import (
 	"context"
 	"fmt"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,13 +10,9 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"wuye/internal/app"
 	"wuye/internal/app/apptest"
-	"wuye/internal/archive"
 	"wuye/internal/platform/auth"
 	"wuye/internal/platform/browser"
-	"wuye/internal/platform/db"
-	"wuye/internal/platform/db/dbtest"
 	"wuye/internal/ticket"
 )
 
@@ -40,52 +35,15 @@ func shot(t *testing.T, ctx context.Context, name string) {
 // dashboard draws its charts — with no console error or CSP violation on
 // the way.
 func TestBrowserPhoneCallToCallback(t *testing.T) {
-	ctx := context.Background()
-	d, err := db.Open(ctx, dbtest.DSN(t, db.SQLite))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	if err := app.Migrate(ctx, d); err != nil {
-		t.Fatal(err)
-	}
-	a := apptest.NewApp(t, d)
-	srv := httptest.NewServer(a.Handler())
-	t.Cleanup(srv.Close)
-	must := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatalf("fixture: %v", err)
-		}
-	}
-	const pw = "password1"
-	admin, err := a.Auth.CreateUser(ctx, nil, auth.UserInput{Login: "admin", Name: "系统管理员", Role: auth.RoleAdmin}, pw)
-	must(err)
-	s := a.Archive
-	c, err := s.CreateCommunity(ctx, admin, archive.CommunityInput{Name: "翠湖花园", Address: "翠湖路88号", Type: "住宅"})
-	must(err)
-	b, err := s.CreateBuilding(ctx, admin, archive.BuildingInput{CommunityID: c.ID, Name: "3", Floors: 18})
-	must(err)
-	u, err := s.CreateUnit(ctx, admin, archive.UnitInput{BuildingID: b.ID, Name: "2"})
-	must(err)
-	h, err := s.CreateHouse(ctx, admin, archive.HouseInput{UnitID: u.ID, Number: "1201", Floor: 12, GrossArea: "89.50", Use: "住宅", Status: "自住"})
-	must(err)
-	o, err := s.CreateOwner(ctx, admin, archive.OwnerInput{CommunityID: c.ID, Name: "欧阳修远", Phone: "13800138000", Category: "普通"})
-	must(err)
-	_, err = s.AddHouseOwner(ctx, admin, h.ID, archive.ShareInput{OwnerID: o.ID, Share: "100"})
-	must(err)
-	user := func(login, name string, role auth.Role, dept string) *auth.User {
-		u, err := a.Auth.CreateUser(ctx, nil, auth.UserInput{Login: login, Name: name, Role: role, Department: dept, Communities: []int64{c.ID}}, pw)
-		must(err)
-		return u
-	}
-	agentUser := user("agent", "王客服", auth.RoleCSAgent, "")
-	user("manager", "李经理", auth.RoleCSManager, "")
-	worker := user("worker", "赵师傅", auth.RoleDeptStaff, "工程部")
+	site := apptest.NewSite(t)
+	site.Owner(site.House("1201", 12, "自住"), "欧阳修远", "13800138000")
+	agentUser := site.User("agent", "王客服", auth.RoleCSAgent)
+	site.User("manager", "李经理", auth.RoleCSManager)
+	worker := site.User("worker", "赵师傅", auth.RoleDeptStaff)
 
 	agent := browser.Start(t)
-	must(browser.Login(agent, srv.URL, "agent", pw))
-	browser.Do(t, agent, chromedp.Navigate(srv.URL+"/tickets/new"),
+	site.Must(browser.Login(agent, site.URL, "agent", apptest.SitePassword))
+	browser.Do(t, agent, chromedp.Navigate(site.URL+"/tickets/new"),
 		browser.Fill(`input[name=house_code]`, "3-2-1201"))
 	// The htmx lookup shows the owner under the field.
 	browser.Do(t, agent, chromedp.Poll[chromedp.Void](`document.querySelector("#house-info").innerText.includes("欧阳修远")`))
@@ -101,8 +59,8 @@ func TestBrowserPhoneCallToCallback(t *testing.T) {
 	browser.NoProblems(t, agent)
 
 	manager := browser.NewSession(t, agent)
-	must(browser.Login(manager, srv.URL, "manager", pw))
-	browser.Do(t, manager, chromedp.Navigate(srv.URL+ticketURL),
+	site.Must(browser.Login(manager, site.URL, "manager", apptest.SitePassword))
+	browser.Do(t, manager, chromedp.Navigate(site.URL+ticketURL),
 		chromedp.SetValue(`#f-dispatch select[name=department]`, "工程部"),
 		chromedp.SetValue(`#f-dispatch select[name=assignee_id]`, fmt.Sprint(worker.ID)),
 		browser.ClickNav(`#f-dispatch button`))
@@ -114,28 +72,28 @@ func TestBrowserPhoneCallToCallback(t *testing.T) {
 	}
 
 	work := browser.NewSession(t, agent)
-	must(browser.Login(work, srv.URL, "worker", pw))
+	site.Must(browser.Login(work, site.URL, "worker", apptest.SitePassword))
 	// The header badge loads by htmx once the layout carries it; the
 	// fragment itself is checked in TestPhoneCallToCallbackThroughForms.
-	browser.Do(t, work, chromedp.Navigate(srv.URL+"/notifications"))
+	browser.Do(t, work, chromedp.Navigate(site.URL+"/notifications"))
 	if got := browser.Text(t, work, "#notifications"); !strings.Contains(got, "派给您的工单："+number) {
 		t.Errorf("worker's notifications: %q", got)
 	}
-	browser.Do(t, work, chromedp.Navigate(srv.URL+ticketURL), browser.ClickNav(`#f-start button`),
+	browser.Do(t, work, chromedp.Navigate(site.URL+ticketURL), browser.ClickNav(`#f-start button`),
 		browser.Fill(`#f-resolve textarea[name=resolution]`, "更换防水层"), browser.ClickNav(`#f-resolve button`))
 	if f := browser.Text(t, work, "main .flash"); f != number+" 已处理完成" {
 		t.Errorf("flash after resolve: %q", f)
 	}
 	browser.NoProblems(t, work)
 
-	browser.Do(t, agent, chromedp.Navigate(srv.URL+"/tickets/callbacks"))
+	browser.Do(t, agent, chromedp.Navigate(site.URL+"/tickets/callbacks"))
 	shot(t, agent, "ticket-callbacks.png")
 	browser.Do(t, agent, chromedp.Click(`#callbacks input[value=satisfied]`), browser.Fill(`#callbacks input[name=note]`, "业主满意"),
 		browser.ClickNav(`#callbacks button`))
 	if f := browser.Text(t, agent, "main .flash"); f != number+" 已回访，工单关闭" {
 		t.Errorf("flash after callback: %q", f)
 	}
-	browser.Do(t, agent, chromedp.Navigate(srv.URL+ticketURL))
+	browser.Do(t, agent, chromedp.Navigate(site.URL+ticketURL))
 	if got := browser.Text(t, agent, "#timeline"); !strings.Contains(got, "满意：业主满意") || !strings.Contains(got, "已关闭") {
 		t.Errorf("timeline: %q", got)
 	}
@@ -144,23 +102,24 @@ func TestBrowserPhoneCallToCallback(t *testing.T) {
 
 	// The dashboard draws its three charts from the JSON blocks; an open
 	// ticket makes the backlog chart non-empty.
-	_, err = a.Tickets.Create(ctx, agentUser, ticket.CreateInput{CommunityID: c.ID, Location: "3栋电梯厅", Kind: "repair", Title: "电梯按钮失灵"})
-	must(err)
-	browser.Do(t, manager, chromedp.Navigate(srv.URL+"/tickets/dashboard"),
+	_, err := site.App.Tickets.Create(context.Background(), agentUser, ticket.CreateInput{CommunityID: site.Community.ID,
+		Location: "3栋电梯厅", Kind: "repair", Title: "电梯按钮失灵"})
+	site.Must(err)
+	browser.Do(t, manager, chromedp.Navigate(site.URL+"/tickets/dashboard"),
 		chromedp.Poll[chromedp.Void](`document.querySelectorAll(".chart canvas").length === 3`))
 	shot(t, manager, "ticket-dashboard.png")
-	browser.Do(t, manager, chromedp.Navigate(srv.URL+"/tickets/report"), chromedp.WaitVisible(`#report`))
-	must(browser.Media(manager, "print"))
+	browser.Do(t, manager, chromedp.Navigate(site.URL+"/tickets/report"), chromedp.WaitVisible(`#report`))
+	site.Must(browser.Media(manager, "print"))
 	if v := browser.Eval[bool](t, manager, `getComputedStyle(document.querySelector("form.toolbar")).display === "none"`); !v {
 		t.Errorf("the report's toolbar is printed")
 	}
 	shot(t, manager, "ticket-report.png")
-	must(browser.Media(manager, ""))
-	browser.Do(t, manager, chromedp.Navigate(srv.URL+"/tickets"))
-	must(browser.Phone(manager))
+	site.Must(browser.Media(manager, ""))
+	browser.Do(t, manager, chromedp.Navigate(site.URL+"/tickets"))
+	site.Must(browser.Phone(manager))
 	browser.Do(t, manager, chromedp.Reload())
 	browser.NoHorizontalScroll(t, manager)
 	shot(t, manager, "tickets-phone.png")
-	must(browser.Desktop(manager))
+	site.Must(browser.Desktop(manager))
 	browser.NoProblems(t, manager)
 }

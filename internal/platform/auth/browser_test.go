@@ -1,65 +1,41 @@
 package auth_test
 
 import (
-	"context"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
 	"wuye/internal/app"
 	"wuye/internal/app/apptest"
-	"wuye/internal/archive"
 	"wuye/internal/platform/auth"
 	"wuye/internal/platform/browser"
-	"wuye/internal/platform/db"
-	"wuye/internal/platform/db/dbtest"
 )
 
 // TestBrowserSignInAndOut drives the login form in a real Chromium: a
 // page behind login sends the visitor to the form and back after signing
 // in; a wrong password shows the Chinese error and keeps the login name
-// but not the password; 退出 ends the session. It runs on a private
-// SQLite database with the whole app (the layout needs the archive).
+// but not the password; half an hour without a request sends the browser
+// back to the form with 登录已超时; 退出 ends the session. It runs on a
+// private site (apptest.Site: the whole app, the layout needs the archive).
 func TestBrowserSignInAndOut(t *testing.T) {
-	ctx := context.Background()
-	d, err := db.Open(ctx, dbtest.DSN(t, db.SQLite))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	if err := app.Migrate(ctx, d); err != nil {
-		t.Fatal(err)
-	}
-	a := apptest.NewApp(t, d)
-	srv := httptest.NewServer(a.Handler())
-	t.Cleanup(srv.Close)
-	admin, err := a.Auth.CreateUser(ctx, nil, auth.UserInput{Login: "admin", Name: "系统管理员", Role: auth.RoleAdmin}, "password1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := a.Archive.CreateCommunity(ctx, admin, archive.CommunityInput{Name: "翠湖花园", Address: "翠湖路88号"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	agent, err := a.Auth.CreateUser(ctx, admin, auth.UserInput{Login: "kefu01", Name: "王小美", Role: auth.RoleCSAgent,
-		Communities: []int64{c.ID}}, "password1")
-	if err != nil {
-		t.Fatal(err)
-	}
+	clk := &clock{t: time.Now().UTC().Truncate(time.Microsecond)}
+	site := apptest.NewSite(t, func(a *app.App) { a.Auth.Now = clk.now })
+	agent := site.User("kefu01", "王小美", auth.RoleCSAgent)
+	const browserPassword = apptest.SitePassword
 
 	b := browser.Start(t)
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
 	location := func() string {
 		t.Helper()
 		loc := browser.Run(t, b, chromedp.Location())
-		return strings.TrimPrefix(loc, srv.URL)
+		return strings.TrimPrefix(loc, site.URL)
 	}
 
 	// A page behind login sends the visitor to the form, remembering it.
-	browser.Do(t, b, chromedp.Navigate(srv.URL+"/houses?status="+url.QueryEscape("出租")), chromedp.WaitVisible(css(`input[name=login]`)))
+	browser.Do(t, b, chromedp.Navigate(site.URL+"/houses?status="+url.QueryEscape("出租")), chromedp.WaitVisible(css(`input[name=login]`)))
 	if loc := location(); loc != "/login?next="+url.QueryEscape("/houses?status="+url.QueryEscape("出租")) {
 		t.Errorf("anonymous /houses went to %s, want the login form with next", loc)
 	}
@@ -89,7 +65,7 @@ func TestBrowserSignInAndOut(t *testing.T) {
 
 	// The right password lands on the remembered page.
 	browser.Do(t, b,
-		browser.Fill(`input[name=password]`, "password1"),
+		browser.Fill(`input[name=password]`, browserPassword),
 		browser.ClickNav(`main form button[type=submit]`),
 		chromedp.WaitVisible(css(`header.topbar`)),
 	)
@@ -104,6 +80,24 @@ func TestBrowserSignInAndOut(t *testing.T) {
 	}
 	browser.NoProblems(t, b)
 
+	// Half an hour idle: the next click lands on the login form, which
+	// says why, and signing in again returns to the page.
+	clk.advance(auth.WebIdleTimeout)
+	browser.Do(t, b, chromedp.Navigate(site.URL+"/houses"), chromedp.WaitVisible(css(`main .flash`)))
+	if msg := browser.Text(t, b, "main .flash"); msg != "登录已超时，请重新登录" {
+		t.Errorf("after 30 idle minutes the login form says %q", msg)
+	}
+	browser.Do(t, b,
+		browser.Fill(`input[name=login]`, agent.Login),
+		browser.Fill(`input[name=password]`, browserPassword),
+		browser.ClickNav(`main form button[type=submit]`),
+		chromedp.WaitVisible(css(`header.topbar`)),
+	)
+	if loc := location(); loc != "/houses" {
+		t.Errorf("signing in after the timeout lands on %s, want /houses", loc)
+	}
+	browser.NoProblems(t, b)
+
 	// 退出 ends the session: the pages ask for a login again.
 	browser.Do(t, b,
 		browser.ClickNav(`header.topbar form[action="/logout"] button`),
@@ -112,7 +106,7 @@ func TestBrowserSignInAndOut(t *testing.T) {
 	if loc := location(); loc != "/login" {
 		t.Errorf("after 退出, page is %s, want /login", loc)
 	}
-	browser.Do(t, b, chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(css(`input[name=login]`)))
+	browser.Do(t, b, chromedp.Navigate(site.URL+"/"), chromedp.WaitVisible(css(`input[name=login]`)))
 	if loc := location(); !strings.HasPrefix(loc, "/login") {
 		t.Errorf("after 退出, / shows %s, want the login form", loc)
 	}

@@ -53,6 +53,7 @@ const (
 	PermAuditRead       = "audit.read"       // the audit log page
 	PermUsersAdmin      = "users.admin"      // staff accounts
 	PermCalendarAdmin   = "calendar.admin"   // working-day calendar overrides
+	PermBackupManage    = "backup.manage"    // backup settings, 立即备份, download backups (admin only)
 	PermSignedIn        = "signed_in"        // any signed-in user
 
 	PermTicketRead     = "ticket.read"     // see tickets (dept_staff: their department's)
@@ -143,17 +144,20 @@ func RoleHas(role Role, perm string) bool {
 
 // User is a staff account.
 type User struct {
-	ID          int64     `json:"id"`
-	Login       string    `json:"login"`
-	Name        string    `json:"name"`
-	Role        Role      `json:"role"`
-	Department  string    `json:"department,omitempty"`
-	Phone       string    `json:"phone,omitempty"`
-	Email       string    `json:"email,omitempty"` // for e-mailed notifications; "" = none
-	Disabled    bool      `json:"disabled"`
-	Communities []int64   `json:"communities"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
+	ID         int64  `json:"id"`
+	Login      string `json:"login"`
+	Name       string `json:"name"`
+	Role       Role   `json:"role"`
+	Department string `json:"department,omitempty"`
+	Phone      string `json:"phone,omitempty"`
+	Email      string `json:"email,omitempty"` // for e-mailed notifications; "" = none
+	Disabled   bool   `json:"disabled"`
+	// LockedAt is when too many wrong passwords locked the account; nil
+	// when it is not locked (a lapsed lock reads as nil).
+	LockedAt    *time.Time `json:"locked_at,omitempty"`
+	Communities []int64    `json:"communities"`
+	CreatedAt   time.Time  `json:"created_at"`
+	UpdatedAt   time.Time  `json:"updated_at"`
 }
 
 // DisplayName, RoleLabel and Can make *User a web.Viewer.

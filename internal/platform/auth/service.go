@@ -2,14 +2,9 @@ package auth
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
 	"database/sql"
 	"embed"
-	"encoding/base64"
-	"encoding/hex"
 	"fmt"
-	"net/http"
 	"net/mail"
 	"slices"
 	"strings"
@@ -23,7 +18,6 @@ import (
 	"wuye/internal/platform/audit"
 	"wuye/internal/platform/db"
 	"wuye/internal/platform/errs"
-	"wuye/internal/platform/web"
 )
 
 //go:embed migrations/*.sql
@@ -35,7 +29,7 @@ var Module = db.Module{Name: "auth", FS: migrations}
 func init() {
 	audit.Describe("user", "用户", map[string]string{
 		"login": "登录名", "name": "姓名", "role": "角色", "department": "部门", "phone": "电话",
-		"disabled": "停用", "communities": "管辖小区", "email": "电子邮箱",
+		"disabled": "停用", "communities": "管辖小区", "email": "电子邮箱", "locked_at": "锁定时间",
 	})
 }
 
@@ -46,13 +40,28 @@ const (
 )
 
 // Lifetimes and throttling limits.
+//
+// A web session ends WebIdleTimeout after its last request and, however
+// busy, WebSessionTTL after the login: a front-desk PC left signed in is
+// the likeliest way for someone else to act under a clerk's name. An API
+// token has neither: it is a credential a script or an app asked for
+// with the password and keeps, calling at its own pace (a nightly
+// import, a phone app opened twice a day), never a browser cookie that
+// a passer-by could use; it lapses after APITokenTTL unused and ends with
+// 在所有设备上退出, a password change or disabling the account.
 const (
 	WebSessionTTL  = 12 * time.Hour
+	WebIdleTimeout = 30 * time.Minute
 	APITokenTTL    = 30 * 24 * time.Hour
-	touchEvery     = time.Minute
-	failWindow     = 15 * time.Minute
-	maxFailByLogin = 5
-	maxFailByIP    = 20
+	// touchEvery is how often a request writes last_seen_at, so a session
+	// may end up to this much before WebIdleTimeout of real idleness,
+	// never after it.
+	touchEvery  = time.Minute
+	failWindow  = 15 * time.Minute
+	maxFailByIP = 20
+	// keepExpired is how long an ended session's row stays, so that the
+	// login form can tell its browser 登录已超时.
+	keepExpired = 24 * time.Hour
 )
 
 // Service manages accounts and sessions.
@@ -176,23 +185,6 @@ func emailProblem(s string) string {
 	return ""
 }
 
-// CheckPassword enforces the password policy: at least 8 characters with
-// both letters and digits.
-func CheckPassword(p string) error {
-	if utf8.RuneCountInString(p) < 8 {
-		return errs.Invalid("password", "密码至少 8 位")
-	}
-	var letter, digit bool
-	for _, c := range p {
-		letter = letter || unicode.IsLetter(c)
-		digit = digit || unicode.IsDigit(c)
-	}
-	if !letter || !digit {
-		return errs.Invalid("password", "密码需同时包含字母和数字")
-	}
-	return nil
-}
-
 func actor(u *User) audit.Actor {
 	if u == nil {
 		return audit.Actor{Name: "系统"}
@@ -208,7 +200,7 @@ func (s *Service) CreateUser(ctx context.Context, by *User, in UserInput, passwo
 	if err := in.validate(true); err != nil {
 		return nil, err
 	}
-	if err := CheckPassword(password); err != nil {
+	if err := CheckPasswordFor(in.Login, password); err != nil {
 		return nil, err
 	}
 	if s.CommunitiesExist != nil && len(in.Communities) > 0 {
@@ -278,6 +270,7 @@ func (s *Service) UpdateUser(ctx context.Context, by *User, id int64, in UserInp
 		}
 		return audit.Record(ctx, tx, audit.Event{Actor: actor(by), Entity: "user", EntityID: id, Action: audit.ActionUpdate, Before: before, After: u})
 	})
+	s.showLock(u)
 	return u, err
 }
 
@@ -306,6 +299,7 @@ func (s *Service) SetEmail(ctx context.Context, by *User, id int64, email string
 		}
 		return audit.Record(ctx, tx, audit.Event{Actor: actor(by), Entity: "user", EntityID: id, Action: audit.ActionUpdate, Before: before, After: u})
 	})
+	s.showLock(u)
 	return u, err
 }
 
@@ -351,9 +345,17 @@ func (s *Service) SetDisabled(ctx context.Context, by *User, id int64, disabled 
 }
 
 // SetPassword sets a new password (admin reset, or the user's own change
-// after CheckOwnPassword) and ends every session of the account.
+// after CheckOwnPassword) and ends every session of the account, so a
+// changed password also shuts out whoever else was using the old one.
 func (s *Service) SetPassword(ctx context.Context, by *User, id int64, password string) error {
 	if err := CheckPassword(password); err != nil {
+		return err
+	}
+	u, _, err := getUser(ctx, s.DB, "id = $1", id)
+	if err != nil {
+		return err
+	}
+	if err := CheckPasswordFor(u.Login, password); err != nil {
 		return err
 	}
 	hash, err := argon2id.CreateHash(password, s.Params)
@@ -375,194 +377,22 @@ func (s *Service) SetPassword(ctx context.Context, by *User, id int64, password 
 	})
 }
 
-// CheckOwnPassword verifies a user's current password.
+// CheckOwnPassword verifies a user's current password (on field
+// old_password); a wrong one counts towards the account's lockout.
 func (s *Service) CheckOwnPassword(ctx context.Context, id int64, password string) error {
-	_, hash, err := getUser(ctx, s.DB, "id = $1", id)
-	if err != nil {
-		return err
-	}
-	if ok, _ := argon2id.ComparePasswordAndHash(password, hash); !ok {
-		return errs.Invalid("old_password", "原密码不正确")
-	}
-	return nil
+	return s.checkOwn(ctx, id, password, "", "old_password", "原密码不正确")
 }
 
 // User returns one account.
 func (s *Service) User(ctx context.Context, id int64) (*User, error) {
 	u, _, err := getUser(ctx, s.DB, "id = $1", id)
+	s.showLock(u)
 	return u, err
 }
 
 // Users lists accounts.
 func (s *Service) Users(ctx context.Context, f ListFilter) ([]*User, error) {
-	return listUsers(ctx, s.DB, f)
-}
-
-// Login checks credentials, throttled per login and per client address,
-// and opens a session of the given kind. It returns the token to hand to
-// the client (the database keeps only its hash).
-func (s *Service) Login(ctx context.Context, login, password, ip, userAgent, kind string) (string, *User, error) {
-	login = strings.TrimSpace(login)
-	if login == "" {
-		return "", nil, errs.Invalid("login", "请输入登录名")
-	}
-	now := s.Now()
-	since := now.Add(-failWindow)
-	var byLogin, byIP int
-	if err := s.DB.QueryRowContext(ctx, `SELECT
-		(SELECT count(*) FROM login_failures WHERE login = $1 AND at > $3),
-		(SELECT count(*) FROM login_failures WHERE ip = $2 AND at > $3)`, login, ip, since).Scan(&byLogin, &byIP); err != nil {
-		return "", nil, fmt.Errorf("login throttle: %w", err)
-	}
-	if byLogin >= maxFailByLogin || byIP >= maxFailByIP {
-		return "", nil, errs.TooMany("登录失败次数过多，请 15 分钟后再试")
-	}
-	u, hash, err := getUser(ctx, s.DB, "login = $1", login)
-	ok := false
-	if err == nil {
-		ok, _ = argon2id.ComparePasswordAndHash(password, hash)
-	} else if errs.CodeOf(err) != errs.CodeNotFound {
-		return "", nil, err
-	} else {
-		// Spend the same time as a real check, so timing does not reveal
-		// which logins exist.
-		argon2id.ComparePasswordAndHash(password, dummyHash(s.Params))
-	}
-	if !ok || u.Disabled {
-		if werr := s.DB.Tx(ctx, func(tx *sql.Tx) error {
-			_, err := tx.ExecContext(ctx, `INSERT INTO login_failures (login, ip, at) VALUES ($1,$2,$3)`, login, ip, now)
-			return err
-		}); werr != nil {
-			return "", nil, werr
-		}
-		if ok && u.Disabled {
-			return "", nil, errs.Unauthorized("该账号已停用，请联系管理员")
-		}
-		return "", nil, errs.Unauthorized("登录名或密码不正确")
-	}
-	tok := newToken()
-	ttl := WebSessionTTL
-	if kind == KindAPI {
-		ttl = APITokenTTL
-	}
-	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE login = $1`, login); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at < $1`, now); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO sessions (token_hash, user_id, kind, created_at, last_seen_at, expires_at, ip, user_agent)
-			VALUES ($1,$2,$3,$4,$4,$5,$6,$7)`, hashToken(tok), u.ID, kind, now, now.Add(ttl), ip, truncate(userAgent, 200))
-		return err
-	})
-	if err != nil {
-		return "", nil, fmt.Errorf("open session: %w", err)
-	}
-	return tok, u, nil
-}
-
-var dummy struct {
-	hash string
-}
-
-func dummyHash(p *argon2id.Params) string {
-	if dummy.hash == "" {
-		dummy.hash, _ = argon2id.CreateHash("dummy-password-1", p)
-	}
-	return dummy.hash
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n]
-}
-
-func newToken() string {
-	b := make([]byte, 32)
-	rand.Read(b)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-func hashToken(t string) string {
-	h := sha256.Sum256([]byte(t))
-	return hex.EncodeToString(h[:])
-}
-
-// Authenticate returns the user of a live session or API token.
-func (s *Service) Authenticate(ctx context.Context, token, kind string) (*User, error) {
-	if token == "" {
-		return nil, errs.Unauthorized("请先登录")
-	}
-	now := s.Now()
-	hash := hashToken(token)
-	u, lastSeen, err := sessionUser(ctx, s.sessionStmt(ctx), s.DB, hash, kind, now)
-	if err != nil {
-		return nil, err
-	}
-	if u.Disabled {
-		return nil, errs.Unauthorized("该账号已停用")
-	}
-	if now.Sub(lastSeen) > touchEvery {
-		// Sliding expiry for web sessions; one write a minute at most.
-		exp := now.Add(WebSessionTTL)
-		if kind == KindAPI {
-			exp = now.Add(APITokenTTL)
-		}
-		s.DB.Tx(ctx, func(tx *sql.Tx) error {
-			_, err := tx.ExecContext(ctx, `UPDATE sessions SET last_seen_at=$1, expires_at=$2 WHERE token_hash=$3`, now, exp, hash)
-			return err
-		})
-	}
-	return u, nil
-}
-
-// Logout ends one session.
-func (s *Service) Logout(ctx context.Context, token string) error {
-	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = $1`, hashToken(token))
-		return err
-	})
-}
-
-// LogoutEverywhere ends every session and API token of a user.
-func (s *Service) LogoutEverywhere(ctx context.Context, userID int64) error {
-	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID)
-		return err
-	})
-}
-
-// SessionCookie is the web session cookie's name.
-const SessionCookie = "wuye_session"
-
-// Authorize implements web.Gate: Bearer token for /api/, the session
-// cookie for pages; then the permission check.
-func (s *Service) Authorize(r *http.Request, perm string) (*http.Request, error) {
-	var u *User
-	var err error
-	if h := r.Header.Get("Authorization"); strings.HasPrefix(h, "Bearer ") {
-		u, err = s.Authenticate(r.Context(), strings.TrimPrefix(h, "Bearer "), KindAPI)
-	} else if c, cerr := r.Cookie(SessionCookie); cerr == nil {
-		u, err = s.Authenticate(r.Context(), c.Value, KindWeb)
-		if err == nil && web.IsAPI(r) && r.Method != http.MethodGet && r.Method != http.MethodHead {
-			// The router skips CSRF for the API, which Bearer tokens
-			// reach; a browser's cookie must bring its token there too.
-			err = web.CheckCSRF(r)
-		}
-	} else {
-		err = errs.Unauthorized("请先登录")
-	}
-	if err != nil {
-		return nil, err
-	}
-	ctx := WithUser(r.Context(), u)
-	ctx = web.WithViewer(ctx, u)
-	r = r.WithContext(ctx)
-	if !u.Can(perm) {
-		return r, errs.Forbidden("您的角色（%s）无权进行此操作", u.Role.Label())
-	}
-	return r, nil
+	us, err := listUsers(ctx, s.DB, f)
+	s.showLock(us...)
+	return us, err
 }

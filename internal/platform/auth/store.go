@@ -12,17 +12,17 @@ import (
 	"wuye/internal/platform/errs"
 )
 
-const userCols = `id, login, name, role, department, phone, email, disabled, created_at, updated_at`
+const userCols = `id, login, name, role, department, phone, email, disabled, locked_at, created_at, updated_at`
 
 func scanUser(row interface{ Scan(...any) error }, u *User) error {
-	return row.Scan(&u.ID, &u.Login, &u.Name, &u.Role, &u.Department, &u.Phone, &u.Email, &u.Disabled, &u.CreatedAt, &u.UpdatedAt)
+	return row.Scan(&u.ID, &u.Login, &u.Name, &u.Role, &u.Department, &u.Phone, &u.Email, &u.Disabled, &u.LockedAt, &u.CreatedAt, &u.UpdatedAt)
 }
 
 func getUser(ctx context.Context, q db.Querier, where string, arg any) (*User, string, error) {
 	var u User
 	var hash string
 	row := q.QueryRowContext(ctx, `SELECT `+userCols+`, password_hash FROM users WHERE `+where, arg)
-	err := row.Scan(&u.ID, &u.Login, &u.Name, &u.Role, &u.Department, &u.Phone, &u.Email, &u.Disabled, &u.CreatedAt, &u.UpdatedAt, &hash)
+	err := row.Scan(&u.ID, &u.Login, &u.Name, &u.Role, &u.Department, &u.Phone, &u.Email, &u.Disabled, &u.LockedAt, &u.CreatedAt, &u.UpdatedAt, &hash)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, "", errs.NotFound("用户不存在")
 	}
@@ -85,8 +85,8 @@ func listUsers(ctx context.Context, q db.Querier, f ListFilter) ([]*User, error)
 	var where []string
 	var args []any
 	if f.Q != "" {
-		args = append(args, "%"+strings.ToLower(f.Q)+"%")
-		where = append(where, fmt.Sprintf("(lower(login) LIKE $%d OR name LIKE $%d)", len(args), len(args)))
+		args = append(args, db.Like(strings.ToLower(f.Q)))
+		where = append(where, fmt.Sprintf(`(lower(login) LIKE $%d ESCAPE '\' OR name LIKE $%d ESCAPE '\')`, len(args), len(args)))
 	}
 	if f.Role != "" {
 		args = append(args, string(f.Role))
@@ -119,34 +119,34 @@ func listUsers(ctx context.Context, q db.Querier, f ListFilter) ([]*User, error)
 
 // sessionSQL reads the session, its user and the user's communities (a
 // row per community) in one query: every API request and page starts
-// here.
-const sessionSQL = `SELECT u.id, u.login, u.name, u.role, u.department, u.phone, u.email, u.disabled,
-	u.created_at, u.updated_at, s.last_seen_at, uc.community_id
+// here. An ended session is read too, so that Authenticate can tell a
+// timed-out session from an unknown token.
+const sessionSQL = `SELECT u.id, u.login, u.name, u.role, u.department, u.phone, u.email, u.disabled, u.locked_at,
+	u.created_at, u.updated_at, s.last_seen_at, s.expires_at, uc.community_id
 	FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN user_communities uc ON uc.user_id = u.id
-	WHERE s.token_hash = $1 AND s.kind = $2 AND s.expires_at > $3 ORDER BY uc.community_id`
+	WHERE s.token_hash = $1 AND s.kind = $2 ORDER BY uc.community_id`
 
-// sessionUser runs sessionSQL, through st when it is prepared.
-func sessionUser(ctx context.Context, st *sql.Stmt, q db.Querier, hash, kind string, now time.Time) (*User, time.Time, error) {
+// sessionUser runs sessionSQL, through st when it is prepared, and
+// returns the user with the session's last request and end.
+func sessionUser(ctx context.Context, st *sql.Stmt, q db.Querier, hash, kind string) (u *User, lastSeen, expires time.Time, err error) {
 	var rows *sql.Rows
-	var err error
 	if st != nil {
-		rows, err = st.QueryContext(ctx, hash, kind, now)
+		rows, err = st.QueryContext(ctx, hash, kind)
 	} else {
-		rows, err = q.QueryContext(ctx, sessionSQL, hash, kind, now)
+		rows, err = q.QueryContext(ctx, sessionSQL, hash, kind)
 	}
 	if err != nil {
-		return nil, time.Time{}, fmt.Errorf("session: %w", err)
+		return nil, lastSeen, expires, fmt.Errorf("session: %w", err)
 	}
 	defer rows.Close()
-	u := &User{Communities: []int64{}}
-	var lastSeen time.Time
+	u = &User{Communities: []int64{}}
 	found := false
 	for rows.Next() {
 		// The user's columns repeat on every row.
 		var community sql.NullInt64
-		if err := rows.Scan(&u.ID, &u.Login, &u.Name, &u.Role, &u.Department, &u.Phone, &u.Email, &u.Disabled, &u.CreatedAt,
-			&u.UpdatedAt, &lastSeen, &community); err != nil {
-			return nil, time.Time{}, fmt.Errorf("session: %w", err)
+		if err := rows.Scan(&u.ID, &u.Login, &u.Name, &u.Role, &u.Department, &u.Phone, &u.Email, &u.Disabled, &u.LockedAt,
+			&u.CreatedAt, &u.UpdatedAt, &lastSeen, &expires, &community); err != nil {
+			return nil, lastSeen, expires, fmt.Errorf("session: %w", err)
 		}
 		found = true
 		if community.Valid {
@@ -154,10 +154,10 @@ func sessionUser(ctx context.Context, st *sql.Stmt, q db.Querier, hash, kind str
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, time.Time{}, fmt.Errorf("session: %w", err)
+		return nil, lastSeen, expires, fmt.Errorf("session: %w", err)
 	}
 	if !found {
-		return nil, time.Time{}, errs.Unauthorized("请先登录")
+		return nil, lastSeen, expires, errs.Unauthorized("请先登录")
 	}
-	return u, lastSeen, nil
+	return u, lastSeen, expires, nil
 }

@@ -58,3 +58,14 @@ func (w *Where) Page(limit, offset int) string {
 	w.Args = append(w.Args, limit, offset)
 	return fmt.Sprintf(" LIMIT $%d OFFSET $%d", len(w.Args)-1, len(w.Args))
 }
+
+// Like is a LIKE pattern matching s anywhere, with \, % and _ escaped so
+// that a search for "%" finds a percent sign, not every row; use it with
+// ESCAPE '\' (PostgreSQL escapes with \ by default, SQLite only when told).
+func Like(s string) string { return "%" + LikeEscape(s) + "%" }
+
+// LikeEscape escapes s for a LIKE pattern (ESCAPE '\'): LikeEscape(q)+"%"
+// is a prefix search.
+func LikeEscape(s string) string { return likeEscaper.Replace(s) }
+
+var likeEscaper = strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`)

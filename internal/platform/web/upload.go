@@ -1,10 +1,14 @@
 package web
 
 import (
+	"archive/zip"
+	"bytes"
 	"errors"
 	"io"
 	"mime"
 	"net/http"
+	"slices"
+	"strings"
 
 	"wuye/internal/platform/errs"
 )
@@ -13,8 +17,9 @@ import (
 // field (a form or an API client's multipart request) or, for an API
 // client, the raw request body. It returns the file name (empty for a
 // raw body) and its content; a missing, empty or too large file is an
-// invalid error on field.
-func ReadUpload(w http.ResponseWriter, r *http.Request, field string, max int64) (string, []byte, error) {
+// invalid error on field. Given kinds, the content must be one of them
+// (see CheckKind); without, the caller judges it.
+func ReadUpload(w http.ResponseWriter, r *http.Request, field string, max int64, kinds ...Kind) (string, []byte, error) {
 	tooBig := errs.Invalid(field, "文件超过 %d MB，请分批上传", max>>20)
 	r.Body = http.MaxBytesReader(w, r.Body, max+1<<20)
 	var src io.Reader = r.Body
@@ -32,7 +37,9 @@ func ReadUpload(w http.ResponseWriter, r *http.Request, field string, max int64)
 			return "", nil, errs.Invalid(field, "请在表单字段 %s 中上传文件", field)
 		}
 		defer f.Close()
-		src, name = f, hdr.Filename
+		// The name is stored as text: PostgreSQL refuses invalid UTF-8
+		// and NUL, which a client may send in the part's header.
+		src, name = f, strings.ToValidUTF8(strings.ReplaceAll(hdr.Filename, "\x00", ""), "\uFFFD")
 	}
 	b, err := io.ReadAll(io.LimitReader(src, max+1))
 	if err != nil {
@@ -48,7 +55,71 @@ func ReadUpload(w http.ResponseWriter, r *http.Request, field string, max int64)
 	if len(b) == 0 {
 		return "", nil, errs.Invalid(field, "上传的文件是空的")
 	}
+	if _, err := CheckKind(field, b, kinds...); err != nil {
+		return "", nil, err
+	}
 	return name, b, nil
+}
+
+// Kind is a kind of file wuye stores or reads, named by its MIME type.
+type Kind string
+
+const (
+	KindJPEG Kind = "image/jpeg"
+	KindPNG  Kind = "image/png"
+	KindPDF  Kind = "application/pdf"
+	KindXLSX Kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+)
+
+var kindNames = map[Kind]string{KindJPEG: "JPEG 图片", KindPNG: "PNG 图片", KindPDF: "PDF 文件", KindXLSX: "Excel 工作簿（.xlsx）"}
+
+// Sniff tells the kind of data from its content — the magic bytes, and
+// for a zip the workbook inside — never from the file name or the
+// Content-Type the client claims, which anyone can set: a program or a
+// web page renamed 照片.png stays what it is. "" is none of the kinds.
+func Sniff(data []byte) Kind {
+	switch ct, _, _ := strings.Cut(http.DetectContentType(data), ";"); ct {
+	case "image/jpeg":
+		return KindJPEG
+	case "image/png":
+		return KindPNG
+	case "application/pdf":
+		return KindPDF
+	case "application/zip":
+		// A .docx or any zip is no workbook: an .xlsx holds xl/ parts.
+		zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+		if err != nil {
+			return ""
+		}
+		for _, f := range zr.File {
+			if strings.HasPrefix(f.Name, "xl/") {
+				return KindXLSX
+			}
+		}
+	}
+	return ""
+}
+
+// CheckKind returns the kind of data if it is one of kinds (any content
+// when none are given), else an invalid error on field that names what
+// is accepted.
+func CheckKind(field string, data []byte, kinds ...Kind) (Kind, error) {
+	k := Sniff(data)
+	if len(kinds) == 0 || slices.Contains(kinds, k) {
+		return k, nil
+	}
+	if bytes.HasPrefix(data, []byte("\xd0\xcf\x11\xe0")) && slices.Contains(kinds, KindXLSX) {
+		return "", errs.Invalid(field, "这是旧版 Excel（.xls）文件，请在 Excel 中另存为 .xlsx 后再上传")
+	}
+	names := make([]string, len(kinds))
+	for i, want := range kinds {
+		names[i] = kindNames[want]
+	}
+	list := names[len(names)-1]
+	if n := len(names); n > 1 {
+		list = strings.Join(names[:n-1], "、") + "或 " + list
+	}
+	return "", errs.Invalid(field, "文件内容不是 %s，无法接收（按文件内容判断，改扩展名无效）", list)
 }
 
 // ServeInline sends a stored upload (a photo, a PDF) back to be shown in
