@@ -15,7 +15,7 @@ NPM_STAMP := node_modules/.wuye-npm-ci.stamp
 
 VENDOR_FILES := $(VENDOR)/htmx.min.js $(VENDOR)/echarts.min.js
 
-.PHONY: all assets build demo chromium test bench fmt clean screenshots
+.PHONY: all assets build demo chromium test fuzz bench load fmt clean screenshots
 
 all: build
 
@@ -50,9 +50,29 @@ demo: build
 test: assets chromium
 	$(GO) vet ./...
 	$(GO) test -count=1 -p 2 -timeout 25m ./...
+	$(MAKE) fuzz
+
+# Every fuzz target (func FuzzX in a _test.go file, found anew each run)
+# fuzzed for FUZZTIME. go test fuzzes one target per invocation, so they
+# run one by one, FUZZJOBS at a time with one fuzzing worker each (about
+# 40 targets: ~80 s on two cores; `make fuzz FUZZTIME=1m` digs deeper). A
+# failing input is saved under the package's testdata/fuzz/FuzzX/; plain
+# `go test` replays it (and every f.Add seed) from then on.
+FUZZTIME ?= 2s
+FUZZJOBS ?= 2
+fuzz:
+	@grep -r --include='*_test.go' -o '^func Fuzz[A-Za-z0-9_]*' internal cmd | \
+	sed -E 's|^(.*)/[^/]*:func (.*)$$|./\1 \2|' | sort -u | \
+	xargs -P $(FUZZJOBS) -L 1 sh -c 'out=$$($(GO) test -run "^\$$" -fuzz "^$$1\$$" -fuzztime $(FUZZTIME) -parallel 1 "$$0" 2>&1); \
+		rc=$$?; echo "$$0 $$1: $$(echo "$$out" | tail -n 1)"; [ $$rc = 0 ] || { echo "$$out"; exit 1; }'
 
 bench: assets
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./bench/...
+
+# The load test alone: 50 staff clients for WUYE_LOAD_SECONDS (60) on each
+# database; see BenchmarkLoad for its other knobs.
+load: assets
+	$(GO) test -run '^$$' -bench '^BenchmarkLoad$$' -benchtime 1x -timeout 60m ./bench/
 
 # gofmt every Go file git knows about (tracked, plus new files not ignored).
 fmt:

@@ -2,6 +2,8 @@ package archive
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -77,14 +79,21 @@ func (s *Service) HouseByCode(ctx context.Context, u *auth.User, communityID int
 	if communityID <= 0 {
 		return nil, errs.Invalid("community_id", "请选择小区")
 	}
-	hs, _, err := s.Houses(ctx, u, HouseFilter{CommunityID: communityID, Q: code, Limit: 20})
+	if err := see(u, communityID); err != nil {
+		return nil, err
+	}
+	// One row by the (community_id, code) index: the list filter of
+	// Houses, an OR over codes, numbers and owners, scans every house of
+	// the community twice (count and page), which made this a third of
+	// the CPU of ticket registration under load (bench/load_test.go).
+	h, err := scanHouse(s.DB.QueryRowContext(ctx, `SELECT `+houseCols+` FROM houses h WHERE h.community_id = $1 AND h.code = $2`,
+		communityID, code))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, errs.Invalid(field, "本小区没有房屋 %s（格式 楼栋-单元-房号，如 3-2-1201）", code)
+	}
 	if err != nil {
 		return nil, err
 	}
-	for _, h := range hs {
-		if strings.EqualFold(h.Code, code) {
-			return h, nil
-		}
-	}
-	return nil, errs.Invalid(field, "本小区没有房屋 %s（格式 楼栋-单元-房号，如 3-2-1201）", code)
+	h.Owners, err = houseOwners(ctx, s.DB, "ho.house_id = $1 AND ho.active", h.ID)
+	return h, err
 }

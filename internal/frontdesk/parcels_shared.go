@@ -181,9 +181,7 @@ func deskIDNumber(f *errs.Fields, idType, number *string, typeField, numberField
 
 // deskLike is a LIKE pattern matching s anywhere, with % and _ escaped
 // (use with ESCAPE '\').
-func deskLike(s string) string {
-	return "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(s) + "%"
-}
+func deskLike(s string) string { return db.Like(s) }
 
 // deskHouse checks that house id is in the community and returns its
 // code; a house of another community, or none, is invalid input on field.

@@ -1,7 +1,6 @@
 package renovation
 
 import (
-	"context"
 	"embed"
 	"fmt"
 	"html/template"
@@ -214,27 +213,6 @@ func (h *Handlers) renderNew(w http.ResponseWriter, r *http.Request, status int,
 	return h.t.Render(w, r, status, "renovation_new", pg)
 }
 
-// resolveHouse finds the house of a typed code (3-2-1201) in a community.
-func (h *Handlers) resolveHouse(ctx context.Context, u *auth.User, communityID int64, code string) (*archive.House, error) {
-	code = strings.NewReplacer(" ", "", "　", "", "－", "-", "—", "-", "–", "-").Replace(code)
-	if communityID <= 0 {
-		return nil, errs.Invalid("community_id", "请选择小区")
-	}
-	if code == "" {
-		return nil, errs.Invalid("house_code", "请填写房号，如 3-2-1201")
-	}
-	hs, _, err := h.S.Archive.Houses(ctx, u, archive.HouseFilter{CommunityID: communityID, Q: code, Limit: 20})
-	if err != nil {
-		return nil, err
-	}
-	for _, x := range hs {
-		if strings.EqualFold(x.Code, code) {
-			return x, nil
-		}
-	}
-	return nil, errs.Invalid("house_code", "本小区没有房屋 %s（格式 楼栋-单元-房号，如 3-2-1201）", code)
-}
-
 // uploads reads the files of a multipart field (none for a plain form).
 func uploads(r *http.Request, field string) ([]Upload, error) {
 	if r.MultipartForm == nil {
@@ -282,7 +260,7 @@ func (h *Handlers) createPage(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	var x *Renovation
-	hs, err := h.resolveHouse(r.Context(), user(r), c.ID, r.FormValue("house_code"))
+	hs, err := h.S.Archive.HouseByCode(r.Context(), user(r), c.ID, r.FormValue("house_code"), "house_code")
 	if err == nil {
 		in.HouseID = hs.ID
 		var drawings []Upload

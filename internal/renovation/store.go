@@ -233,9 +233,9 @@ func (f Filter) where(scope []int64, today string) *db.Where {
 			AND f.rectified = FALSE AND f.rectify_by <> '' AND f.rectify_by < $1)`)
 	}
 	if q := strings.TrimSpace(f.Q); q != "" {
-		q = strings.NewReplacer(`\`, ``, "%", "", "_", "").Replace(q)
-		w.Add("(h.code LIKE ? OR r.contractor LIKE ? OR r.manager_name LIKE ? OR r.applicant_name LIKE ? OR r.permit_number = ?)",
-			q+"%", "%"+q+"%", "%"+q+"%", "%"+q+"%", q)
+		e := db.LikeEscape(q)
+		w.Add(`(h.code LIKE ? ESCAPE '\' OR r.contractor LIKE ? ESCAPE '\' OR r.manager_name LIKE ? ESCAPE '\'
+			OR r.applicant_name LIKE ? ESCAPE '\' OR r.permit_number = ?)`, e+"%", "%"+e+"%", "%"+e+"%", "%"+e+"%", q)
 	}
 	return w
 }

@@ -228,21 +228,7 @@ var ComplaintCategories = []string{"服务态度", "维修质量", "维修时效
 
 // resolveHouse finds the house of a typed code (3-2-1201) in a community.
 func (p *pages) resolveHouse(r *http.Request, communityID int64, code string) (*archive.House, error) {
-	code = strings.Join(strings.FieldsFunc(code, func(c rune) bool { return c == ' ' || c == '　' }), "")
-	code = strings.NewReplacer("－", "-", "—", "-", "–", "-").Replace(code)
-	if communityID <= 0 {
-		return nil, errs.Invalid("community_id", "请选择小区")
-	}
-	hs, _, err := p.arch.Houses(r.Context(), user(r), archive.HouseFilter{CommunityID: communityID, Q: code, Limit: 20})
-	if err != nil {
-		return nil, err
-	}
-	for _, h := range hs {
-		if strings.EqualFold(h.Code, code) {
-			return h, nil
-		}
-	}
-	return nil, errs.Invalid("house_code", "本小区没有房屋 %s（格式 楼栋-单元-房号，如 3-2-1201）", code)
+	return p.arch.HouseByCode(r.Context(), user(r), communityID, code, "house_code")
 }
 
 // receivedAt converts a datetime-local value (Asia/Shanghai) to RFC 3339.

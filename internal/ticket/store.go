@@ -194,7 +194,7 @@ func (f Filter) where(now time.Time, scopeAsFilter bool) *cond {
 		c.Add("t.received_at < ?", f.To.UTC())
 	}
 	if q := strings.TrimSpace(f.Q); q != "" {
-		c.Add("(t.number = ? OR t.requester_phone = ? OR t.requester_name = ? OR t.title LIKE ?)", strings.ToUpper(q), q, q, "%"+q+"%")
+		c.Add(`(t.number = ? OR t.requester_phone = ? OR t.requester_name = ? OR t.title LIKE ? ESCAPE '\')`, strings.ToUpper(q), q, q, db.Like(q))
 	}
 	return c
 }

@@ -73,6 +73,10 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 			return nil, err
 		}
 		d.SetMaxOpenConns(8)
+		// Keep them all: database/sql keeps 2 idle by default, and every
+		// new SQLite connection runs the pragmas and reads the schema
+		// again (80 reopenings a second under bench/load_test.go).
+		d.SetMaxIdleConns(8)
 		d.writer = make(chan struct{}, 1)
 	case Postgres:
 		d.DB, err = sql.Open("pgx", conn)

@@ -388,7 +388,9 @@ func (r *Reader) value(typ, raw []byte) string {
 }
 
 func (r *Reader) set(col int, v string) {
-	v = strings.TrimSpace(v)
+	// Cells end up in text columns: PostgreSQL refuses invalid UTF-8 and
+	// NUL (which a sheet can spell as &#0; or _x0000_).
+	v = strings.TrimSpace(strings.ToValidUTF8(strings.ReplaceAll(v, "\x00", ""), "\uFFFD"))
 	if v == "" || col <= 0 || col > 16384 {
 		return
 	}
@@ -565,7 +567,7 @@ func Decimal(s string) string {
 // 2006-01-02; text dates are returned as they are for validation.
 func Date(s string) string {
 	v, err := strconv.ParseFloat(s, 64)
-	if err != nil || v < 1 || v > 2958465 {
+	if err != nil || !(v >= 1 && v <= 2958465) { // NaN too
 		return s
 	}
 	t, err := excelize.ExcelDateToTime(v, false)

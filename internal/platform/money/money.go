@@ -71,10 +71,12 @@ func ParseHundredths(s string) (int64, error) {
 // FormatHundredths renders 123450 as "1,234.50".
 func FormatHundredths(v int64) string {
 	neg := v < 0
+	// The magnitude as uint64: -v overflows for math.MinInt64.
+	u := uint64(v)
 	if neg {
-		v = -v
+		u = -u
 	}
-	whole := strconv.FormatInt(v/100, 10)
+	whole := strconv.FormatUint(u/100, 10)
 	var b strings.Builder
 	if neg {
 		b.WriteByte('-')
@@ -85,7 +87,7 @@ func FormatHundredths(v int64) string {
 		}
 		b.WriteRune(c)
 	}
-	frac := v % 100
+	frac := u % 100
 	b.WriteByte('.')
 	b.WriteByte(byte('0' + frac/10))
 	b.WriteByte(byte('0' + frac%10))

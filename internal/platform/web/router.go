@@ -255,11 +255,15 @@ type Paging struct{ Page, PerPage int }
 // Offset is the SQL OFFSET.
 func (p Paging) Offset() int { return (p.Page - 1) * p.PerPage }
 
+const maxPage = 10_000_000
+
 // PagingOf reads page and per_page (default 50, max 500).
 func PagingOf(r *http.Request) Paging {
 	p := Paging{Page: 1, PerPage: 50}
 	if v, err := strconv.Atoi(r.URL.Query().Get("page")); err == nil && v > 0 {
-		p.Page = v
+		// Capped so that Offset cannot overflow into a negative OFFSET,
+		// which PostgreSQL refuses (a 500); no list has this many pages.
+		p.Page = min(v, maxPage)
 	}
 	if v, err := strconv.Atoi(r.URL.Query().Get("per_page")); err == nil && v > 0 {
 		p.PerPage = min(v, 500)
