@@ -61,10 +61,15 @@ func list[T any](w http.ResponseWriter, items []T, total int) error {
 	return web.WriteJSON(w, http.StatusOK, map[string]any{"items": items, "total": total})
 }
 
-// maskOwner hides an owner's ID number from roles that may not see it.
+// maskOwner hides an owner's ID number and phones from roles that may
+// not see them.
 func maskOwner(u *auth.User, o *Owner) *Owner {
 	if o != nil && !u.Can(auth.PermIDNumberView) {
 		o.IDNumber = auth.MaskID(o.IDNumber)
+	}
+	if o != nil {
+		o.Phone, o.Phone2 = u.ShowPhone(o.Phone), u.ShowPhone(o.Phone2)
+		maskLinks(u, o.Houses)
 	}
 	return o
 }
@@ -73,7 +78,32 @@ func maskResident(u *auth.User, r *Resident) *Resident {
 	if r != nil && !u.Can(auth.PermIDNumberView) {
 		r.IDNumber = auth.MaskID(r.IDNumber)
 	}
+	if r != nil {
+		r.Phone = u.ShowPhone(r.Phone)
+	}
 	return r
+}
+
+func maskVehicle(u *auth.User, v *Vehicle) *Vehicle {
+	if v != nil {
+		v.Phone = u.ShowPhone(v.Phone)
+	}
+	return v
+}
+
+// maskLinks hides the owners' phones of ownership links.
+func maskLinks(u *auth.User, ls []HouseOwner) []HouseOwner {
+	for i := range ls {
+		ls[i].Phone = u.ShowPhone(ls[i].Phone)
+	}
+	return ls
+}
+
+func maskHouse(u *auth.User, hs *House) *House {
+	if hs != nil {
+		maskLinks(u, hs.Owners)
+	}
+	return hs
 }
 
 func (h *Handlers) apiCommunities(w http.ResponseWriter, r *http.Request) error {
@@ -268,6 +298,9 @@ func (h *Handlers) apiHouses(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	for _, x := range hs {
+		maskHouse(user(r), x)
+	}
 	return list(w, hs, total)
 }
 
@@ -283,7 +316,7 @@ func (h *Handlers) apiHouse(w http.ResponseWriter, r *http.Request) error {
 	if hs.Owners == nil {
 		hs.Owners = []HouseOwner{}
 	}
-	return web.WriteJSON(w, http.StatusOK, hs)
+	return web.WriteJSON(w, http.StatusOK, maskHouse(user(r), hs))
 }
 
 func (h *Handlers) apiHouseCreate(w http.ResponseWriter, r *http.Request) error {
@@ -365,7 +398,7 @@ func (h *Handlers) apiOwnershipHistory(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
-	return list(w, ls, len(ls))
+	return list(w, maskLinks(user(r), ls), len(ls))
 }
 
 func (h *Handlers) apiTransfer(w http.ResponseWriter, r *http.Request) error {
@@ -543,6 +576,9 @@ func (h *Handlers) apiVehicles(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	for _, v := range vs {
+		maskVehicle(user(r), v)
+	}
 	return list(w, vs, total)
 }
 
@@ -555,7 +591,7 @@ func (h *Handlers) apiVehicle(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return web.WriteJSON(w, http.StatusOK, v)
+	return web.WriteJSON(w, http.StatusOK, maskVehicle(user(r), v))
 }
 
 func (h *Handlers) apiVehicleSave(w http.ResponseWriter, r *http.Request) error {

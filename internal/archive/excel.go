@@ -183,7 +183,7 @@ func (s *Service) ExportHouses(ctx context.Context, by *auth.User, f HouseFilter
 			}
 			for _, o := range h.Owners {
 				d := ids[o.OwnerID]
-				if err := row([]any{o.Name, o.Phone, d.idType, maskedID(by, d.idNumber), o.Category,
+				if err := row([]any{o.Name, by.ShowPhone(o.Phone), d.idType, maskedID(by, d.idNumber), o.Category,
 					excel.Hundredths(o.share)}); err != nil {
 					return nil, err
 				}
@@ -247,7 +247,7 @@ func (s *Service) ExportOwners(ctx context.Context, by *auth.User, f OwnerFilter
 			for _, l := range o.Houses {
 				hs = append(hs, fmt.Sprintf("%s(%s%%)", l.HouseCode, l.Share))
 			}
-			if err := w.Row(names[o.CommunityID], o.Name, o.Phone, o.Phone2, o.IDType, maskedID(by, o.IDNumber),
+			if err := w.Row(names[o.CommunityID], o.Name, by.ShowPhone(o.Phone), by.ShowPhone(o.Phone2), o.IDType, maskedID(by, o.IDNumber),
 				o.Category, strings.Join(hs, "、"), o.Notes); err != nil {
 				return nil, err
 			}
@@ -284,7 +284,7 @@ func (s *Service) ExportResidents(ctx context.Context, by *auth.User, f PeopleFi
 			if x.MovedOut {
 				state = "已迁出"
 			}
-			if err := w.Row(names[x.CommunityID], x.HouseCode, x.Name, x.Phone, maskedID(by, x.IDNumber), x.Kind, x.Relation,
+			if err := w.Row(names[x.CommunityID], x.HouseCode, x.Name, by.ShowPhone(x.Phone), maskedID(by, x.IDNumber), x.Kind, x.Relation,
 				x.LeaseStart, x.LeaseEnd, state, x.Notes); err != nil {
 				return nil, err
 			}
@@ -322,7 +322,7 @@ func (s *Service) ExportVehicles(ctx context.Context, by *auth.User, f PeopleFil
 				state = "已注销"
 			}
 			if err := w.Row(names[v.CommunityID], v.HouseCode, v.Plate, v.Color, v.Brand, v.ParkingSpace, v.OwnerName,
-				v.Phone, state, v.Notes); err != nil {
+				by.ShowPhone(v.Phone), state, v.Notes); err != nil {
 				return nil, err
 			}
 		}

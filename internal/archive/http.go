@@ -45,8 +45,7 @@ func (h *Handlers) search(r *http.Request, q string) ([]Hit, error) {
 // Routes registers every archive route.
 func (h *Handlers) Routes(rt *web.Router) {
 	h.t = web.ParseTemplates(templateFS, template.FuncMap{
-		"maskID":    auth.MaskID,
-		"maskPhone": auth.MaskPhone,
+		"maskID": auth.MaskID,
 	})
 	h.apiRoutes(rt)
 	h.pageRoutes(rt)

@@ -124,7 +124,7 @@ func (h *Handlers) apiImport(w http.ResponseWriter, r *http.Request) error {
 	if cid == 0 {
 		return errs.Invalid("community_id", "请指定导入的小区 community_id")
 	}
-	_, data, err := web.ReadUpload(w, r, "file", MaxImportBytes)
+	_, data, err := web.ReadUpload(w, r, "file", MaxImportBytes, web.KindXLSX)
 	if err != nil {
 		return err
 	}

@@ -238,6 +238,9 @@ func (h *Handlers) housesPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	for _, x := range hs {
+		maskHouse(user(r), x)
+	}
 	cs, err := h.S.Communities(r.Context(), user(r))
 	if err != nil {
 		return err
@@ -396,6 +399,11 @@ func (h *Handlers) loadHouse(r *http.Request) (*houseDetail, error) {
 	for _, x := range d.Residents {
 		maskResident(u, x)
 	}
+	for _, v := range d.Vehicles {
+		maskVehicle(u, v)
+	}
+	maskHouse(u, hs)
+	maskLinks(u, d.History)
 	return d, nil
 }
 

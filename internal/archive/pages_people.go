@@ -218,6 +218,9 @@ func (h *Handlers) vehiclesPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	for _, v := range vs {
+		maskVehicle(user(r), v)
+	}
 	cs, err := h.S.Communities(r.Context(), user(r))
 	if err != nil {
 		return err
@@ -247,7 +250,7 @@ func (h *Handlers) vehicleForm(w http.ResponseWriter, r *http.Request) error {
 		if v, err = h.S.Vehicle(r.Context(), user(r), id); err != nil {
 			return err
 		}
-		p.Title, p.Form = "车辆 "+v.Plate, vehicleValues(v)
+		p.Title, p.Form = "车辆 "+v.Plate, vehicleValues(maskVehicle(user(r), v))
 	}
 	return h.renderVehicle(w, r, http.StatusOK, v, p)
 }

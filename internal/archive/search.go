@@ -79,6 +79,12 @@ func (s *Service) Search(ctx context.Context, by *auth.User, q string) ([]Hit, e
 				return err
 			}
 			h.URL = fmt.Sprintf(url, h.ID)
+			if i := strings.LastIndex(h.Subtitle, " · "); i >= 0 && (kind == "owner" || kind == "resident") {
+				// A person's subtitle ends with their phone: found by it,
+				// shown as the caller may see it.
+				i += len(" · ")
+				h.Subtitle = h.Subtitle[:i] + by.ShowPhone(h.Subtitle[i:])
+			}
 			hits = append(hits, h)
 		}
 		return rows.Err()

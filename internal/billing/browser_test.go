@@ -3,49 +3,18 @@ package billing_test
 import (
 	"context"
 	"fmt"
-	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
-	"wuye/internal/app"
 	"wuye/internal/app/apptest"
 	"wuye/internal/archive"
 	"wuye/internal/billing"
 	"wuye/internal/platform/auth"
 	"wuye/internal/platform/browser"
-	"wuye/internal/platform/db"
-	"wuye/internal/platform/db/dbtest"
 )
-
-// acceptDialogs accepts every confirm() of ctx's tab (the data-confirm
-// of irreversible forms) and returns the messages seen so far.
-func acceptDialogs(ctx context.Context) func() []string {
-	var mu sync.Mutex
-	var seen []string
-	go func() {
-		for ev, err := range chromedp.Events(ctx, cdppage.JavascriptDialogOpening) {
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			seen = append(seen, ev.Message)
-			mu.Unlock()
-			go chromedp.Call(ctx, cdppage.HandleJavaScriptDialog, cdppage.HandleJavaScriptDialogParams{Accept: true})
-		}
-	}()
-	return func() []string {
-		mu.Lock()
-		defer mu.Unlock()
-		return append([]string(nil), seen...)
-	}
-}
 
 // TestBrowserDeskReceiptVoid drives the cashier desk in Chromium: the
 // cashier finds a house by its code, unticks this month's bills (the
@@ -56,42 +25,13 @@ func acceptDialogs(ctx context.Context) func() []string {
 // are owed again — with no console error or CSP violation on the way.
 func TestBrowserDeskReceiptVoid(t *testing.T) {
 	ctx := context.Background()
-	d, err := db.Open(ctx, dbtest.DSN(t, db.SQLite))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	if err := app.Migrate(ctx, d); err != nil {
-		t.Fatal(err)
-	}
-	a := apptest.NewApp(t, d)
-	srv := httptest.NewServer(a.Handler())
-	t.Cleanup(srv.Close)
-	must := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatalf("fixture: %v", err)
-		}
-	}
-	const pw = "Cuihu2026"
-	admin, err := a.Auth.CreateUser(ctx, nil, auth.UserInput{Login: "admin", Name: "系统管理员", Role: auth.RoleAdmin}, pw)
-	must(err)
-	s := a.Archive
-	c, err := s.CreateCommunity(ctx, admin, archive.CommunityInput{Name: "翠湖花园", Address: "翠湖路88号", Type: "住宅", Phone: "0571-88886666"})
-	must(err)
-	b, err := s.CreateBuilding(ctx, admin, archive.BuildingInput{CommunityID: c.ID, Name: "3", Floors: 18})
-	must(err)
-	u, err := s.CreateUnit(ctx, admin, archive.UnitInput{BuildingID: b.ID, Name: "2"})
-	must(err)
+	site := apptest.NewSite(t)
+	a, admin, c, must := site.App, site.Admin, site.Community, site.Must
+	const pw = apptest.SitePassword
 	var houses []*archive.House
 	for i, n := range []string{"1201", "1202", "1203"} {
-		h, err := s.CreateHouse(ctx, admin, archive.HouseInput{UnitID: u.ID, Number: n, Floor: 12, GrossArea: "89.50", Use: "住宅", Status: "自住"})
-		must(err)
-		o, err := s.CreateOwner(ctx, admin, archive.OwnerInput{CommunityID: c.ID, Name: []string{"欧阳修远", "司马光", "诸葛亮"}[i],
-			Phone: fmt.Sprintf("1380013800%d", i), Category: "普通"})
-		must(err)
-		_, err = s.AddHouseOwner(ctx, admin, h.ID, archive.ShareInput{OwnerID: o.ID, Share: "100"})
-		must(err)
+		h := site.House(n, 12, "自住")
+		site.Owner(h, []string{"欧阳修远", "司马光", "诸葛亮"}[i], fmt.Sprintf("1380013800%d", i))
 		houses = append(houses, h)
 	}
 	bs := a.Billing
@@ -106,15 +46,12 @@ func TestBrowserDeskReceiptVoid(t *testing.T) {
 	runIn(t, bs, admin, c.ID, last) // issued early last month, as a run is
 	_, err = bs.Run(ctx, admin, billing.RunInput{CommunityID: c.ID, Period: this})
 	must(err)
-	for login, role := range map[string]auth.Role{"cashier": auth.RoleCashier, "manager": auth.RoleCSManager} {
-		_, err := a.Auth.CreateUser(ctx, nil, auth.UserInput{Login: login, Name: map[string]string{"cashier": "钱收费", "manager": "李经理"}[login],
-			Role: role, Communities: []int64{c.ID}}, pw)
-		must(err)
-	}
+	site.User("cashier", "钱收费", auth.RoleCashier)
+	site.User("manager", "李经理", auth.RoleCSManager)
 
 	cashier := browser.Start(t)
-	must(browser.Login(cashier, srv.URL, "cashier", pw))
-	browser.Do(t, cashier, chromedp.Navigate(srv.URL+"/billing/desk"), browser.Fill(`#desk-search input[name=q]`, "3-2-1201"),
+	must(browser.Login(cashier, site.URL, "cashier", pw))
+	browser.Do(t, cashier, chromedp.Navigate(site.URL+"/billing/desk"), browser.Fill(`#desk-search input[name=q]`, "3-2-1201"),
 		browser.ClickNav(`#desk-search button`))
 	if got := browser.Text(t, cashier, "#owners"); !strings.Contains(got, "欧阳修远") {
 		t.Fatalf("the desk shows owners %q", got)
@@ -166,9 +103,9 @@ func TestBrowserDeskReceiptVoid(t *testing.T) {
 	browser.NoProblems(t, cashier)
 
 	manager := browser.NewSession(t, cashier)
-	must(browser.Login(manager, srv.URL, "manager", pw))
-	dialogs := acceptDialogs(manager)
-	browser.Do(t, manager, chromedp.Navigate(srv.URL+receiptURL), browser.Fill(`#void input[name=reason]`, "业主要求改为银行转账"),
+	must(browser.Login(manager, site.URL, "manager", pw))
+	dialogs := browser.AcceptDialogs(manager)
+	browser.Do(t, manager, chromedp.Navigate(site.URL+receiptURL), browser.Fill(`#void input[name=reason]`, "业主要求改为银行转账"),
 		browser.Fill(`#void input[name=current_password]`, pw), browser.ClickNav(`#void button`))
 	if ds := dialogs(); len(ds) != 1 || !strings.Contains(ds[0], "确定作废收据 SJ") {
 		t.Errorf("confirmations: %q", ds)
@@ -179,16 +116,15 @@ func TestBrowserDeskReceiptVoid(t *testing.T) {
 	if got := browser.Text(t, manager, "#void-note"); !strings.Contains(got, "业主要求改为银行转账") {
 		t.Errorf("void note %q", got)
 	}
-	browser.Do(t, manager, chromedp.Navigate(fmt.Sprintf("%s/billing/desk?house_id=%d", srv.URL, houses[0].ID)))
+	browser.Do(t, manager, chromedp.Navigate(fmt.Sprintf("%s/billing/desk?house_id=%d", site.URL, houses[0].ID)))
 	if got := browser.Text(t, manager, "#owed"); !strings.Contains(got, "¥450.66") || !strings.Contains(got, "4 笔") {
 		t.Errorf("owed after the void: %q", got)
 	}
-	browser.Do(t, manager, chromedp.Navigate(srv.URL+"/billing/arrears"), chromedp.WaitVisible(`#arrears`))
+	browser.Do(t, manager, chromedp.Navigate(site.URL+"/billing/arrears"), chromedp.WaitVisible(`#arrears`))
 	if got := browser.Text(t, manager, "#arrears"); !strings.Contains(got, "3-2-1203") || !strings.Contains(got, "诸葛亮") {
 		t.Errorf("arrears %q", got)
 	}
 	browser.DocShot(t, manager, "billing-arrears.png")
-	shot(t, manager, "billing-arrears.png")
 
 	// The other pages load without a console error or CSP violation.
 	for _, p := range []struct{ path, sel, want string }{
@@ -202,15 +138,15 @@ func TestBrowserDeskReceiptVoid(t *testing.T) {
 		{"/billing/dunning", "#queue", "待跟进"},
 		{"/billing/payments", "#payments", "作废"},
 	} {
-		browser.Do(t, manager, chromedp.Navigate(srv.URL+p.path), chromedp.WaitVisible(p.sel))
+		browser.Do(t, manager, chromedp.Navigate(site.URL+p.path), chromedp.WaitVisible(p.sel))
 		if got := browser.Text(t, manager, p.sel); !strings.Contains(got, p.want) {
 			t.Errorf("%s: no %q in %s", p.path, p.want, p.sel)
 		}
 		name := strings.NewReplacer("/", "-", "?", "-").Replace(strings.TrimPrefix(strings.SplitN(p.path, "&", 2)[0], "/")) + ".png"
-		shot(t, manager, name)
+		browser.Look(t, manager, name)
 		if strings.Contains(p.path, "notices") || strings.Contains(p.path, "statement") || strings.Contains(p.path, "payments/") {
 			must(browser.Media(manager, "print"))
-			shot(t, manager, "print-"+name)
+			browser.Look(t, manager, "print-"+name)
 			if strings.Contains(p.path, "notices") {
 				// One A4 sheet per house: a page break after each notice but the last.
 				if v := browser.Eval[string](t, manager, `[...document.querySelectorAll(".notice")].map(n => getComputedStyle(n).breakAfter).join(",")`); v != "page,page,auto" {
@@ -221,17 +157,6 @@ func TestBrowserDeskReceiptVoid(t *testing.T) {
 		}
 		browser.NoProblems(t, manager)
 	}
-	publishInBrowser(t, manager, a, srv.URL, c)
-	lateFeeInBrowser(t, cashier, bs, admin, area, c.ID, srv.URL+fmt.Sprintf("/billing/desk?house_id=%d", houses[1].ID), last)
-}
-
-// shot saves a screenshot into $WUYE_BILLING_SHOTS, for a look at the
-// pages.
-func shot(t *testing.T, ctx context.Context, name string) {
-	t.Helper()
-	if dir := os.Getenv("WUYE_BILLING_SHOTS"); dir != "" {
-		if err := browser.Screenshot(ctx, filepath.Join(dir, name)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	publishInBrowser(t, manager, site)
+	lateFeeInBrowser(t, cashier, bs, admin, area, c.ID, site.URL+fmt.Sprintf("/billing/desk?house_id=%d", houses[1].ID), last)
 }

@@ -274,7 +274,10 @@ func lateFeeInBrowser(t *testing.T, cashier context.Context, bs *billing.Service
 	if got := browser.Text(t, cashier, "#sel-late"); got != "¥"+money(late) {
 		t.Errorf("late fee shown %q, want ¥%s", got, money(late))
 	}
-	browser.Do(t, cashier, chromedp.Click(`#late-fee-choice input`), chromedp.Poll[chromedp.Void](amount+`225.33"`),
+	// htmx wires up swapped-in content only once it settles (20 ms later,
+	// while it is .htmx-added): a click before that would send nothing.
+	browser.Do(t, cashier, chromedp.Click(`#late-fee-choice input`),
+		chromedp.Poll[chromedp.Void](amount+`225.33" && !document.querySelector(".htmx-added")`),
 		chromedp.Click(`#late-fee-choice input`), chromedp.Poll[chromedp.Void](amount+money(22533+late)+`"`))
 	browser.Do(t, cashier, browser.ClickNav(`#pay-button`))
 	if got := browser.Text(t, cashier, "#lines"); !strings.Contains(got, "滞纳金（物业服务费）") || !strings.Contains(got, money(late)) {

@@ -39,7 +39,7 @@ func (h *Handlers) importReadings(w http.ResponseWriter, r *http.Request) error 
 	if q.err != nil {
 		return q.err
 	}
-	_, data, err := web.ReadUpload(w, r, "file", MaxReadingImportBytes)
+	_, data, err := web.ReadUpload(w, r, "file", MaxReadingImportBytes, web.KindXLSX)
 	if err != nil {
 		return err
 	}

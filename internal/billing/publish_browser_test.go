@@ -8,8 +8,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"wuye/internal/app"
-	"wuye/internal/archive"
+	"wuye/internal/app/apptest"
 	"wuye/internal/billing"
 	"wuye/internal/platform/auth"
 	"wuye/internal/platform/browser"
@@ -17,29 +16,25 @@ import (
 )
 
 // publishInBrowser goes on from TestBrowserDeskReceiptVoid's browser
-// (ctx) and app: the director of community c enters a spending, publishes
+// (ctx) and site: the director of the site's community enters a spending, publishes
 // the year's 收支公示 from the statement page after the confirmation, and
 // the public link, opened in a fresh browser context with no login,
 // shows the notice with the exact figures and no staff console, ready
 // to print.
-func publishInBrowser(t *testing.T, ctx context.Context, a *app.App, baseURL string, c *archive.Community) {
+func publishInBrowser(t *testing.T, ctx context.Context, site *apptest.Site) {
 	t.Helper()
-	const pw = "Cuihu2026"
-	dir, err := a.Auth.CreateUser(context.Background(), nil, auth.UserInput{Login: "director", Name: "王主任",
-		Role: auth.RoleDirector, Communities: []int64{c.ID}}, pw)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a, c, baseURL := site.App, site.Community, site.URL
+	dir := site.User("director", "王主任", auth.RoleDirector)
 	year := a.Billing.Now().In(web.Shanghai).Year()
 	if _, err := a.Billing.SaveExpenditure(context.Background(), dir, 0, billing.ExpenditureInput{CommunityID: c.ID,
 		SpentOn: fmt.Sprintf("%d-01-15", year), Category: "绿化养护", AmountFen: 123450}); err != nil {
 		t.Fatal(err)
 	}
 	director := browser.NewSession(t, ctx)
-	if err := browser.Login(director, baseURL, "director", pw); err != nil {
+	if err := browser.Login(director, baseURL, "director", apptest.SitePassword); err != nil {
 		t.Fatal(err)
 	}
-	dialogs := acceptDialogs(director)
+	dialogs := browser.AcceptDialogs(director)
 	browser.Do(t, director, chromedp.Navigate(fmt.Sprintf("%s/billing/statement?community_id=%d", baseURL, c.ID)),
 		browser.ClickNav(`#publish button`))
 	if ds := dialogs(); len(ds) != 1 || !strings.Contains(ds[0], "确定发布 "+c.Name) {
@@ -52,7 +47,7 @@ func publishInBrowser(t *testing.T, ctx context.Context, a *app.App, baseURL str
 	if got := browser.Text(t, director, "#public-link"); !strings.Contains(got, link) {
 		t.Errorf("the printable notice shows %q, want the public link %s", got, link)
 	}
-	shot(t, director, "statement-published.png")
+	browser.Look(t, director, "statement-published.png")
 	browser.NoProblems(t, director)
 
 	owner := browser.NewSession(t, ctx)
@@ -66,7 +61,7 @@ func publishInBrowser(t *testing.T, ctx context.Context, a *app.App, baseURL str
 	if n := browser.Eval[int](t, owner, `document.querySelectorAll("#nav, header.topbar, #superseded-banner, #withdrawn-banner").length`); n != 0 {
 		t.Errorf("the public page shows %d staff or banner elements", n)
 	}
-	shot(t, owner, "statement-public.png")
+	browser.Look(t, owner, "statement-public.png")
 	if err := browser.Media(owner, "print"); err != nil {
 		t.Fatal(err)
 	}

@@ -91,7 +91,7 @@ func (h *Handlers) custodyPhotoUpload(api bool) web.HandlerFunc {
 		if _, err := h.S.Custody(r.Context(), user(r), id); err != nil {
 			return err
 		}
-		name, data, err := web.ReadUpload(w, r, "photo", MaxCustodyPhoto)
+		name, data, err := web.ReadUpload(w, r, "photo", MaxCustodyPhoto, custodyPhotoKinds...)
 		var c *CustodyItem
 		if err == nil {
 			c, err = h.S.AddPhoto(r.Context(), user(r), id, name, data)

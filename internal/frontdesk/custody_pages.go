@@ -105,7 +105,7 @@ func (h *Handlers) receiveForm(w http.ResponseWriter, r *http.Request) (*Custody
 	var photo []byte
 	if r.MultipartForm != nil && len(r.MultipartForm.File["photo"]) > 0 {
 		var err error
-		if name, photo, err = web.ReadUpload(w, r, "photo", MaxCustodyPhoto); err != nil {
+		if name, photo, err = web.ReadUpload(w, r, "photo", MaxCustodyPhoto, custodyPhotoKinds...); err != nil {
 			return nil, err
 		}
 	}

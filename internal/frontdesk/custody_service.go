@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net/http"
 	"path"
 	"slices"
 	"strings"
@@ -15,6 +14,7 @@ import (
 	"wuye/internal/platform/auth"
 	"wuye/internal/platform/db"
 	"wuye/internal/platform/errs"
+	"wuye/internal/platform/web"
 )
 
 const custodyCols = `c.id, c.community_id, c.house_id, h.code, c.description, c.quantity, c.deposited_by, c.deposited_phone,
@@ -72,6 +72,10 @@ func maskCustody(by *auth.User, c *CustodyItem) {
 	if c != nil && !by.Can(auth.PermIDNumberView) {
 		c.IDNumber = auth.MaskID(c.IDNumber)
 	}
+	if c != nil {
+		c.DepositedPhone, c.PickupPhone = by.ShowPhone(c.DepositedPhone), by.ShowPhone(c.PickupPhone)
+		c.PickedUpPhone = by.ShowPhone(c.PickedUpPhone)
+	}
 }
 
 // custodySnap is an item as its history panel shows it.
@@ -110,43 +114,36 @@ func (in *CustodyInput) validate() error {
 	return f.Err()
 }
 
+// custodyPhotoKinds are what an item's photo may be.
+var custodyPhotoKinds = []web.Kind{web.KindJPEG, web.KindPNG}
+
 // custodyPhotoType judges an upload from its content, never from its name or
-// the client's claim: JPEG and PNG only.
-func custodyPhotoType(data []byte) (string, string, error) {
+// the client's claim.
+func custodyPhotoType(data []byte) (web.Kind, error) {
 	if len(data) == 0 {
-		return "", "", errs.Invalid("photo", "请选择照片")
+		return "", errs.Invalid("photo", "请选择照片")
 	}
 	if len(data) > MaxCustodyPhoto {
-		return "", "", errs.Invalid("photo", "照片不能超过 10 MB")
+		return "", errs.Invalid("photo", "照片不能超过 10 MB")
 	}
-	ct := http.DetectContentType(data)
-	if i := strings.IndexByte(ct, ';'); i > 0 {
-		ct = ct[:i]
-	}
-	switch ct {
-	case "image/jpeg":
-		return ct, ".jpg", nil
-	case "image/png":
-		return ct, ".png", nil
-	}
-	return "", "", errs.Invalid("photo", "照片只能是 JPEG 或 PNG 图片")
+	return web.CheckKind("photo", data, custodyPhotoKinds...)
 }
 
 // insertCustodyPhoto stores an item's photo in tx (one per item).
 func (s *Service) insertCustodyPhoto(ctx context.Context, tx *sql.Tx, by *auth.User, c *CustodyItem, name string, data []byte) error {
-	ct, ext, err := custodyPhotoType(data)
+	k, err := custodyPhotoType(data)
 	if err != nil {
 		return err
 	}
 	name = strings.TrimSpace(path.Base(strings.ReplaceAll(name, "\\", "/")))
 	if name == "" || name == "." || name == "/" || !utf8.ValidString(name) {
-		name = "照片" + ext
+		name = "照片" + k.Ext()
 	}
 	if utf8.RuneCountInString(name) > 100 {
 		name = string([]rune(name)[:100])
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO desk_custody_photos (community_id, custody_id, name, content_type, size, data,
-		created_by, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`, c.CommunityID, c.ID, name, ct, len(data), data, by.ID, s.now())
+		created_by, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`, c.CommunityID, c.ID, name, string(k), len(data), data, by.ID, s.now())
 	if db.IsUniqueViolation(err) {
 		return errs.Conflict("photo", "该寄存物品已有照片")
 	}
@@ -168,7 +165,7 @@ func (s *Service) Receive(ctx context.Context, by *auth.User, in CustodyInput, p
 			return err
 		}
 		if photo != nil {
-			if _, _, err := custodyPhotoType(photo); err != nil {
+			if _, err := custodyPhotoType(photo); err != nil {
 				return err
 			}
 		}

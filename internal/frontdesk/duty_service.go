@@ -465,6 +465,7 @@ func (s *Service) DutyEntry(ctx context.Context, by *auth.User, id int64) (*Duty
 	if err != nil {
 		return nil, deskNotFound(err, "值班记录")
 	}
+	e.CallerPhone = by.ShowPhone(e.CallerPhone)
 	return e, can(by, auth.PermDeskRead, e.CommunityID)
 }
 
@@ -511,6 +512,9 @@ func (s *Service) DutyEntries(ctx context.Context, by *auth.User, f DutyEntryFil
 	out, total, err := ndList(ctx, s.DB, w, entryCols, entryFrom, order, f.Limit, f.Offset, scanEntry)
 	if err != nil {
 		return nil, 0, fmt.Errorf("duty entries: %w", err)
+	}
+	for _, e := range out {
+		e.CallerPhone = by.ShowPhone(e.CallerPhone)
 	}
 	return out, total, nil
 }

@@ -146,10 +146,14 @@ func loanSnap(l *KeyLoan) map[string]any {
 	return m
 }
 
-// maskLoan hides the borrower's ID number from whoever may not see it.
+// maskLoan hides the borrower's ID number and phone from whoever may not
+// see them.
 func maskLoan(by *auth.User, l *KeyLoan) {
 	if l != nil && !by.Can(auth.PermIDNumberView) {
 		l.IDNumber = auth.MaskID(l.IDNumber)
+	}
+	if l != nil {
+		l.BorrowerPhone = by.ShowPhone(l.BorrowerPhone)
 	}
 }
 

@@ -141,7 +141,7 @@ func (h *Handlers) apiNoticeAttach(w http.ResponseWriter, r *http.Request) error
 	if _, err := h.S.Notice(r.Context(), user(r), id); err != nil {
 		return err
 	}
-	name, data, err := web.ReadUpload(w, r, "file", MaxNoticeFile)
+	name, data, err := web.ReadUpload(w, r, "file", MaxNoticeFile, noticeFileKinds...)
 	if err != nil {
 		return err
 	}

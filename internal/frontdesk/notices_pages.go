@@ -339,7 +339,7 @@ func (h *Handlers) noticeAttachPost(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	back := fmt.Sprintf("/desk/notices/%d", cur.ID)
-	name, data, err := web.ReadUpload(w, r, "file", MaxNoticeFile)
+	name, data, err := web.ReadUpload(w, r, "file", MaxNoticeFile, noticeFileKinds...)
 	if err == nil {
 		_, err = h.S.AttachNoticeFile(r.Context(), user(r), cur.ID, name, data)
 	}

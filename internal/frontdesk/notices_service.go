@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net/http"
 	"path"
 	"slices"
 	"strings"
@@ -17,6 +16,7 @@ import (
 	"wuye/internal/platform/auth"
 	"wuye/internal/platform/db"
 	"wuye/internal/platform/errs"
+	"wuye/internal/platform/web"
 )
 
 // The notices' rules and SQL. Every method checks the caller's
@@ -421,8 +421,9 @@ func (s *Service) StepNotice(ctx context.Context, by *auth.User, id int64, step,
 	return n, err
 }
 
-// noticeFileTypes are judged from the content, never from the name.
-var noticeFileTypes = map[string]string{"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
+// noticeFileKinds are what a notice's attachment may be, judged from the
+// content, never from the name.
+var noticeFileKinds = []web.Kind{web.KindPDF, web.KindJPEG, web.KindPNG}
 
 // AttachNoticeFile sets (or replaces) a draft's attachment.
 func (s *Service) AttachNoticeFile(ctx context.Context, by *auth.User, id int64, name string, data []byte) (*Notice, error) {
@@ -432,20 +433,20 @@ func (s *Service) AttachNoticeFile(ctx context.Context, by *auth.User, id int64,
 	if len(data) > MaxNoticeFile {
 		return nil, errs.Invalid("file", "附件不能超过 10 MB")
 	}
-	ct, _, _ := strings.Cut(http.DetectContentType(data), ";")
-	ext, ok := noticeFileTypes[ct]
-	if !ok {
-		return nil, errs.Invalid("file", "附件只能是 PDF 文件或 JPEG、PNG 图片")
+	k, err := web.CheckKind("file", data, noticeFileKinds...)
+	if err != nil {
+		return nil, err
 	}
+	ct := string(k)
 	name = strings.TrimSpace(path.Base(strings.ReplaceAll(name, "\\", "/")))
 	if name == "" || name == "." || name == "/" || !utf8.ValidString(name) || strings.ContainsRune(name, 0) {
-		name = "附件" + ext
+		name = "附件" + k.Ext()
 	}
 	if r := []rune(name); len(r) > 100 {
 		name = string(r[len(r)-100:])
 	}
 	var n *Notice
-	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
+	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		before, err := s.noticeFor(ctx, tx, by, id, auth.PermNoticeWrite)
 		if err != nil {
 			return err

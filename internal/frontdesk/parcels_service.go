@@ -184,7 +184,14 @@ func (s *Service) Parcel(ctx context.Context, by *auth.User, id int64) (*Parcel,
 		return nil, err
 	}
 	p.PickupCode = ""
-	return p, nil
+	return parcelShown(by, p), nil
+}
+
+// parcelShown masks the recipient's and sender's phones for a user
+// without phone.view.
+func parcelShown(by *auth.User, p *Parcel) *Parcel {
+	p.RecipientPhone, p.SenderPhone = by.ShowPhone(p.RecipientPhone), by.ShowPhone(p.SenderPhone)
+	return p
 }
 
 // Parcels lists parcels in the caller's scope. Pickup codes are left
@@ -202,10 +209,11 @@ func (s *Service) Parcels(ctx context.Context, by *auth.User, f ParcelFilter) ([
 	if err != nil {
 		return nil, 0, err
 	}
-	if f.Code == "" {
-		for _, p := range ps {
+	for _, p := range ps {
+		if f.Code == "" {
 			p.PickupCode = ""
 		}
+		parcelShown(by, p)
 	}
 	return ps, total, nil
 }

@@ -90,10 +90,14 @@ func (in *VisitorInput) validate(now time.Time) (string, time.Time, error) {
 	return status, at, f.Err()
 }
 
-// visitorShown masks the ID number for a user without idnumber.view.
+// visitorShown masks the ID number for a user without idnumber.view, the
+// phone for one without phone.view.
 func visitorShown(by *auth.User, v *Visitor) *Visitor {
 	if v != nil && !by.Can(auth.PermIDNumberView) {
 		v.IDNumber = auth.MaskID(v.IDNumber)
+	}
+	if v != nil {
+		v.Phone = by.ShowPhone(v.Phone)
 	}
 	return v
 }

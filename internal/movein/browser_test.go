@@ -3,8 +3,6 @@ package movein_test
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -17,18 +15,6 @@ import (
 	"wuye/internal/platform/auth"
 	"wuye/internal/platform/browser"
 )
-
-// shot saves a screenshot for the manual (WUYE_SCREENSHOTS=1) or, with
-// WUYE_MOVEIN_SHOTS=dir, into dir for a look at the pages.
-func shot(t *testing.T, ctx context.Context, name string) {
-	t.Helper()
-	browser.DocShot(t, ctx, name)
-	if dir := os.Getenv("WUYE_MOVEIN_SHOTS"); dir != "" {
-		if err := browser.Screenshot(ctx, filepath.Join(dir, filepath.Base(name))); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
 
 // TestBrowserNoticeToHandover walks one house through the move-in in
 // Chromium: the director plans the campaign (with 预收物业费 required)
@@ -63,7 +49,7 @@ func TestBrowserNoticeToHandover(t *testing.T) {
 		chromedp.SetValue(`#campaign-form input[name=ends_on]`, "2026-12-31"),
 		browser.Fill(`#campaign-form input[name=staff_1]`, "刘晓燕"),
 		chromedp.Click(fmt.Sprintf(`#campaign-form input[name=fee_item_ids][value="%d"]`, item.ID)))
-	shot(t, dir, "movein-campaign-new.png")
+	browser.DocShot(t, dir, "movein-campaign-new.png")
 	browser.Do(t, dir, browser.ClickNav(`#campaign-save`))
 	if f := browser.Text(t, dir, "main .flash"); f != "已制定入伙计划：翠湖花园12月入伙" {
 		t.Fatalf("flash after planning: %q", f)
@@ -122,7 +108,7 @@ func TestBrowserNoticeToHandover(t *testing.T) {
 	if got := browser.Text(t, agent, "#accepted"); !strings.Contains(got, "欧阳修远") || !strings.Contains(got, "主卫：地漏排水慢") {
 		t.Errorf("acceptance: %q", got)
 	}
-	shot(t, agent, "movein-house.png")
+	browser.DocShot(t, agent, "movein-house.png")
 
 	bill, err := site.App.Billing.Charge(ctx, cashier, billing.ChargeInput{HouseID: h.ID, FeeItemID: item.ID, Period: "2026-11"})
 	site.Must(err)
@@ -147,7 +133,7 @@ func TestBrowserNoticeToHandover(t *testing.T) {
 		!strings.Contains(got, "XA20261118001") || !strings.Contains(got, "入户门钥匙") {
 		t.Errorf("flow sheet: %q", got)
 	}
-	shot(t, agent, "movein-flow-sheet.png")
+	browser.DocShot(t, agent, "movein-flow-sheet.png")
 	site.Must(browser.Media(agent, ""))
 
 	// The dashboard counts the house at every stage and draws the chart.
@@ -158,7 +144,7 @@ func TestBrowserNoticeToHandover(t *testing.T) {
 	if got := browser.Text(t, agent, "#stat-defects"); got != "1 / 0" {
 		t.Errorf("defects on the dashboard: %q", got)
 	}
-	shot(t, agent, "movein-campaign.png")
+	browser.DocShot(t, agent, "movein-campaign.png")
 	// The refused handover is a 409 page, which the console reports.
 	browser.NoProblems(t, agent, "409 (Conflict)")
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"net/http"
 	"path"
 	"strings"
 	"unicode/utf8"
@@ -14,6 +13,7 @@ import (
 	"wuye/internal/platform/auth"
 	"wuye/internal/platform/db"
 	"wuye/internal/platform/errs"
+	"wuye/internal/platform/web"
 )
 
 // Checklist items
@@ -395,6 +395,9 @@ const (
 	MaxPhotos = 20
 )
 
+// photoKinds are what a finding's photo may be, judged from the content.
+var photoKinds = []web.Kind{web.KindJPEG, web.KindPNG}
+
 // AddPhoto stores a JPEG or PNG with a finding.
 func (s *Service) AddPhoto(ctx context.Context, by *auth.User, findingID int64, name string, data []byte) (*Photo, error) {
 	if len(data) == 0 {
@@ -403,22 +406,20 @@ func (s *Service) AddPhoto(ctx context.Context, by *auth.User, findingID int64, 
 	if len(data) > MaxPhoto {
 		return nil, errs.Invalid("file", "照片不能超过 10 MB")
 	}
-	ct := http.DetectContentType(data)
-	if i := strings.IndexByte(ct, ';'); i > 0 {
-		ct = ct[:i]
+	k, err := web.CheckKind("file", data, photoKinds...)
+	if err != nil {
+		return nil, err
 	}
-	if ct != "image/jpeg" && ct != "image/png" {
-		return nil, errs.Invalid("file", "只能上传 JPEG 或 PNG 照片")
-	}
+	ct := string(k)
 	name = strings.TrimSpace(path.Base(strings.ReplaceAll(name, "\\", "/")))
 	if name == "" || name == "." || name == "/" || !utf8.ValidString(name) {
-		name = "照片" + map[string]string{"image/jpeg": ".jpg", "image/png": ".png"}[ct]
+		name = "照片" + k.Ext()
 	}
 	if utf8.RuneCountInString(name) > 100 {
 		name = string([]rune(name)[:100])
 	}
 	var p *Photo
-	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
+	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		f, err := getFinding(ctx, tx, by, findingID)
 		if err != nil {
 			return err

@@ -204,7 +204,7 @@ func (h *Handlers) apiPhoto(w http.ResponseWriter, r *http.Request) error {
 	if _, err := h.S.Finding(r.Context(), user(r), id); err != nil {
 		return err
 	}
-	name, data, err := web.ReadUpload(w, r, "file", MaxPhoto)
+	name, data, err := web.ReadUpload(w, r, "file", MaxPhoto, photoKinds...)
 	if err != nil {
 		return err
 	}

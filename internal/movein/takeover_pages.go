@@ -385,7 +385,7 @@ func (h *Handlers) findingPost(w http.ResponseWriter, r *http.Request, fn func(i
 
 func (h *Handlers) photoPage(w http.ResponseWriter, r *http.Request) error {
 	return h.findingPost(w, r, func(id int64) (string, error) {
-		name, data, err := web.ReadUpload(w, r, "file", MaxPhoto)
+		name, data, err := web.ReadUpload(w, r, "file", MaxPhoto, photoKinds...)
 		if err != nil {
 			return "", err
 		}

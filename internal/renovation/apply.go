@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net/http"
 	"path"
 	"slices"
 	"strings"
@@ -93,13 +92,15 @@ func snapshot(r *Renovation) map[string]any {
 	return m
 }
 
-// mask hides the workers' ID numbers from a user who may not see them.
+// mask hides the workers' ID numbers and everyone's phones from a user
+// who may not see them.
 func mask(by *auth.User, r *Renovation) *Renovation {
-	if by.Can(auth.PermIDNumberView) {
-		return r
-	}
+	r.ApplicantPhone, r.ManagerPhone = by.ShowPhone(r.ApplicantPhone), by.ShowPhone(r.ManagerPhone)
 	for i := range r.Workers {
-		r.Workers[i].IDNumber = auth.MaskID(r.Workers[i].IDNumber)
+		r.Workers[i].Phone = by.ShowPhone(r.Workers[i].Phone)
+		if !by.Can(auth.PermIDNumberView) {
+			r.Workers[i].IDNumber = auth.MaskID(r.Workers[i].IDNumber)
+		}
 	}
 	return r
 }
@@ -205,7 +206,11 @@ func (s *Service) List(ctx context.Context, by *auth.User, f Filter) ([]*Renovat
 	if f.View != "" && !slices.Contains([]string{ViewPending, ViewActive, ViewExpiring, ViewOverdue}, f.View) {
 		return nil, 0, errs.Invalid("view", "视图须为 pending/active/expiring/overdue")
 	}
-	return list(ctx, s.DB.Q(ctx), scope(by), f, s.today())
+	rs, total, err := list(ctx, s.DB.Q(ctx), scope(by), f, s.today())
+	for _, r := range rs {
+		mask(by, r)
+	}
+	return rs, total, err
 }
 
 func insertWorker(ctx context.Context, tx *sql.Tx, renovationID, communityID int64, by *auth.User, w WorkerInput, now any) (int64, error) {
@@ -318,9 +323,18 @@ func (s *Service) RevokeWorker(ctx context.Context, by *auth.User, id, workerID 
 // MaxFile is the largest drawing or photo kept.
 const MaxFile = 10 << 20
 
-// allowedTypes are judged from the content, never from the file name or
-// the client's claim (as the ticket attachments are).
-var allowedTypes = map[string]string{"image/jpeg": ".jpg", "image/png": ".png", "application/pdf": ".pdf"}
+// fileKinds are what a file of kind may be (nil for an unknown kind,
+// which Attach refuses by name): drawings are PDFs or pictures, photos
+// pictures only.
+func fileKinds(kind string) []web.Kind {
+	switch kind {
+	case FileDrawing:
+		return []web.Kind{web.KindPDF, web.KindJPEG, web.KindPNG}
+	case FileWorker, FileInspection:
+		return []web.Kind{web.KindJPEG, web.KindPNG}
+	}
+	return nil
+}
 
 // Upload is a file as received: its name and content.
 type Upload struct {
@@ -337,25 +351,22 @@ func checkFile(kind, field string, u Upload) (name, ct string, err error) {
 	if len(u.Data) > MaxFile {
 		return "", "", errs.Invalid(field, "文件不能超过 10 MB")
 	}
-	ct = http.DetectContentType(u.Data)
-	if i := strings.IndexByte(ct, ';'); i > 0 {
-		ct = ct[:i]
-	}
-	ext, ok := allowedTypes[ct]
+	// The form's own words, since one form takes drawings and photos.
+	k, err := web.CheckKind(field, u.Data, fileKinds(kind)...)
 	switch {
-	case !ok && kind == FileDrawing:
+	case err != nil && kind == FileDrawing:
 		return "", "", errs.Invalid(field, "图纸只能是 PDF 文件或 JPEG、PNG 图片")
-	case !ok || (kind != FileDrawing && ct == "application/pdf"):
+	case err != nil:
 		return "", "", errs.Invalid(field, "照片须为 JPEG 或 PNG 图片")
 	}
 	name = strings.TrimSpace(path.Base(strings.ReplaceAll(u.Name, "\\", "/")))
 	if name == "" || name == "." || name == "/" || !utf8.ValidString(name) {
-		name = FileLabel(kind) + ext
+		name = FileLabel(kind) + k.Ext()
 	}
 	if utf8.RuneCountInString(name) > 100 {
 		name = string([]rune(name)[:100])
 	}
-	return name, ct, nil
+	return name, string(k), nil
 }
 
 // checkFiles checks several uploads of one kind.

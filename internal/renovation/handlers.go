@@ -177,7 +177,7 @@ func (h *Handlers) apiAttach(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	name, data, err := web.ReadUpload(w, r, "file", MaxFile)
+	name, data, err := web.ReadUpload(w, r, "file", MaxFile, fileKinds(r.URL.Query().Get("kind"))...)
 	if err != nil {
 		return err
 	}

@@ -88,8 +88,16 @@ func (h *Handlers) apiAction(fn func(h *Handlers, r *http.Request, id int64, b b
 		if err != nil {
 			return err
 		}
-		return web.WriteJSON(w, http.StatusOK, t)
+		return web.WriteJSON(w, http.StatusOK, shown(user(r), t))
 	}
+}
+
+// shown masks the requester's phone for a role that may not see it.
+func shown(by *auth.User, t *Ticket) *Ticket {
+	if t != nil {
+		t.RequesterPhone = by.ShowPhone(t.RequesterPhone)
+	}
+	return t
 }
 
 func (h *Handlers) apiCreate(w http.ResponseWriter, r *http.Request) error {
@@ -101,7 +109,7 @@ func (h *Handlers) apiCreate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return web.WriteJSON(w, http.StatusCreated, t)
+	return web.WriteJSON(w, http.StatusCreated, shown(user(r), t))
 }
 
 func (h *Handlers) apiGet(w http.ResponseWriter, r *http.Request) error {
@@ -113,7 +121,7 @@ func (h *Handlers) apiGet(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return web.WriteJSON(w, http.StatusOK, t)
+	return web.WriteJSON(w, http.StatusOK, shown(user(r), t))
 }
 
 // FilterOf reads a ticket list's filters from the query string.
@@ -177,6 +185,9 @@ func (h *Handlers) apiList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	for _, t := range ts {
+		shown(user(r), t)
+	}
 	return web.WriteJSON(w, http.StatusOK, map[string]any{"items": ts, "total": total})
 }
 
@@ -193,7 +204,7 @@ func (h *Handlers) apiDispatch(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return web.WriteJSON(w, http.StatusOK, t)
+	return web.WriteJSON(w, http.StatusOK, shown(user(r), t))
 }
 
 func (h *Handlers) apiPolicies(w http.ResponseWriter, r *http.Request) error {

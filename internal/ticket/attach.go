@@ -32,9 +32,9 @@ type Attachment struct {
 	URL         string    `json:"url"`
 }
 
-// allowedTypes are judged from the content, never from the file name or
-// the client's claim.
-var allowedTypes = map[string]string{"image/jpeg": ".jpg", "image/png": ".png", "application/pdf": ".pdf"}
+// attachmentKinds are what an attachment may be, judged from the content,
+// never from the file name or the client's claim.
+var attachmentKinds = []web.Kind{web.KindJPEG, web.KindPNG, web.KindPDF}
 
 // Attach stores a file with a ticket.
 func (s *Service) Attach(ctx context.Context, by *auth.User, ticketID int64, name string, data []byte) (*Attachment, error) {
@@ -44,23 +44,20 @@ func (s *Service) Attach(ctx context.Context, by *auth.User, ticketID int64, nam
 	if len(data) > MaxAttachment {
 		return nil, errs.Invalid("file", "文件不能超过 10 MB")
 	}
-	ct := http.DetectContentType(data)
-	if i := strings.IndexByte(ct, ';'); i > 0 {
-		ct = ct[:i]
+	k, err := web.CheckKind("file", data, attachmentKinds...)
+	if err != nil {
+		return nil, err
 	}
-	ext, ok := allowedTypes[ct]
-	if !ok {
-		return nil, errs.Invalid("file", "只能上传 JPEG、PNG 图片或 PDF 文件")
-	}
+	ct := string(k)
 	name = strings.TrimSpace(path.Base(strings.ReplaceAll(name, "\\", "/")))
 	if name == "" || name == "." || name == "/" || !utf8.ValidString(name) {
-		name = "附件" + ext
+		name = "附件" + k.Ext()
 	}
 	if utf8.RuneCountInString(name) > 100 {
 		name = string([]rune(name)[:100])
 	}
 	var a *Attachment
-	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
+	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		t, err := getTicket(ctx, tx, ticketID)
 		if err != nil {
 			return err
@@ -154,7 +151,7 @@ func (h *Handlers) upload(api bool) web.HandlerFunc {
 		if _, err := h.S.Get(r.Context(), user(r), id); err != nil {
 			return err
 		}
-		name, data, err := web.ReadUpload(w, r, "file", MaxAttachment)
+		name, data, err := web.ReadUpload(w, r, "file", MaxAttachment, attachmentKinds...)
 		var a *Attachment
 		if err == nil {
 			a, err = h.S.Attach(r.Context(), user(r), id, name, data)

@@ -301,8 +301,8 @@ func (p *pages) houseLookup(w http.ResponseWriter, r *http.Request) error {
 		}
 		return lookupTmpl.Execute(w, map[string]any{"Err": e.Message})
 	}
-	return lookupTmpl.Execute(w, map[string]any{"H": h})
+	return lookupTmpl.Execute(w, map[string]any{"H": h, "U": user(r)})
 }
 
 var lookupTmpl = template.Must(template.New("lookup").Parse(`{{with .Err}}<span class="ferr">{{.}}</span>{{else}}` +
-	`<span class="tag ok">{{.H.Code}}</span> {{.H.Use}} · {{.H.Status}}{{range $i, $o := .H.Owners}}{{if not $i}} · 业主 {{else}}、{{end}}{{$o.Name}} {{$o.Phone}}{{else}} · <span class="muted">未登记业主</span>{{end}}{{end}}`))
+	`<span class="tag ok">{{.H.Code}}</span> {{.H.Use}} · {{.H.Status}}{{range $i, $o := .H.Owners}}{{if not $i}} · 业主 {{else}}、{{end}}{{$o.Name}} {{$.U.ShowPhone $o.Phone}}{{else}} · <span class="muted">未登记业主</span>{{end}}{{end}}`))

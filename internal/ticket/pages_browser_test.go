@@ -3,8 +3,6 @@ package ticket_test
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -15,18 +13,6 @@ import (
 	"wuye/internal/platform/browser"
 	"wuye/internal/ticket"
 )
-
-// shot saves a screenshot for the manual (WUYE_SCREENSHOTS=1) or, with
-// WUYE_TICKET_SHOTS=dir, into dir for a look at the pages.
-func shot(t *testing.T, ctx context.Context, name string) {
-	t.Helper()
-	browser.DocShot(t, ctx, name)
-	if dir := os.Getenv("WUYE_TICKET_SHOTS"); dir != "" {
-		if err := browser.Screenshot(ctx, filepath.Join(dir, filepath.Base(name))); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
 
 // TestBrowserPhoneCallToCallback drives the ticket pages in Chromium: an
 // agent registers a call by typing the house code (the htmx lookup names
@@ -49,7 +35,7 @@ func TestBrowserPhoneCallToCallback(t *testing.T) {
 	browser.Do(t, agent, chromedp.Poll[chromedp.Void](`document.querySelector("#house-info").innerText.includes("欧阳修远")`))
 	browser.Do(t, agent, browser.Fill(`input[name=title]`, "卫生间漏水"),
 		browser.Fill(`textarea[name=description]`, "楼下天花板渗水"))
-	shot(t, agent, "ticket-new.png")
+	browser.DocShot(t, agent, "ticket-new.png")
 	browser.Do(t, agent, browser.ClickNav(`#ticket-new button`))
 	if f := browser.Text(t, agent, "main .flash"); !strings.HasPrefix(f, "已登记工单 TS") {
 		t.Fatalf("flash after registering: %q", f)
@@ -87,7 +73,7 @@ func TestBrowserPhoneCallToCallback(t *testing.T) {
 	browser.NoProblems(t, work)
 
 	browser.Do(t, agent, chromedp.Navigate(site.URL+"/tickets/callbacks"))
-	shot(t, agent, "ticket-callbacks.png")
+	browser.DocShot(t, agent, "ticket-callbacks.png")
 	browser.Do(t, agent, chromedp.Click(`#callbacks input[value=satisfied]`), browser.Fill(`#callbacks input[name=note]`, "业主满意"),
 		browser.ClickNav(`#callbacks button`))
 	if f := browser.Text(t, agent, "main .flash"); f != number+" 已回访，工单关闭" {
@@ -97,7 +83,7 @@ func TestBrowserPhoneCallToCallback(t *testing.T) {
 	if got := browser.Text(t, agent, "#timeline"); !strings.Contains(got, "满意：业主满意") || !strings.Contains(got, "已关闭") {
 		t.Errorf("timeline: %q", got)
 	}
-	shot(t, agent, "ticket.png")
+	browser.DocShot(t, agent, "ticket.png")
 	browser.NoProblems(t, agent)
 
 	// The dashboard draws its three charts from the JSON blocks; an open
@@ -107,19 +93,19 @@ func TestBrowserPhoneCallToCallback(t *testing.T) {
 	site.Must(err)
 	browser.Do(t, manager, chromedp.Navigate(site.URL+"/tickets/dashboard"),
 		chromedp.Poll[chromedp.Void](`document.querySelectorAll(".chart canvas").length === 3`))
-	shot(t, manager, "ticket-dashboard.png")
+	browser.DocShot(t, manager, "ticket-dashboard.png")
 	browser.Do(t, manager, chromedp.Navigate(site.URL+"/tickets/report"), chromedp.WaitVisible(`#report`))
 	site.Must(browser.Media(manager, "print"))
 	if v := browser.Eval[bool](t, manager, `getComputedStyle(document.querySelector("form.toolbar")).display === "none"`); !v {
 		t.Errorf("the report's toolbar is printed")
 	}
-	shot(t, manager, "ticket-report.png")
+	browser.DocShot(t, manager, "ticket-report.png")
 	site.Must(browser.Media(manager, ""))
 	browser.Do(t, manager, chromedp.Navigate(site.URL+"/tickets"))
 	site.Must(browser.Phone(manager))
 	browser.Do(t, manager, chromedp.Reload())
 	browser.NoHorizontalScroll(t, manager)
-	shot(t, manager, "tickets-phone.png")
+	browser.DocShot(t, manager, "tickets-phone.png")
 	site.Must(browser.Desktop(manager))
 	browser.NoProblems(t, manager)
 }

@@ -183,5 +183,5 @@ func (p *pages) reportXLSX(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return sendReport(w, rep)
+	return sendReport(w, user(r), rep)
 }

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"wuye/internal/platform/auth"
 	"wuye/internal/platform/excel"
 )
 
@@ -19,7 +20,7 @@ var listColumns = []excel.Column{
 	{Header: "返修次数", Format: excel.Integer}, {Header: "超时"}, {Header: "分类"}, {Header: "处理结果", Width: 30},
 }
 
-func ticketRow(t *Ticket, community string) []any {
+func ticketRow(by *auth.User, t *Ticket, community string) []any {
 	where := t.HouseCode
 	if t.Location != "" {
 		where = joinNonEmpty(where, t.Location)
@@ -29,7 +30,7 @@ func ticketRow(t *Ticket, community string) []any {
 		late = "是"
 	}
 	return []any{t.Number, community, Label(t.Kind), Label(t.Urgency), Label(t.Channel), t.Title, where,
-		t.RequesterName, t.RequesterPhone, t.ReceiverName, t.Department, t.AssigneeName, Label(t.Status),
+		t.RequesterName, by.ShowPhone(t.RequesterPhone), t.ReceiverName, t.Department, t.AssigneeName, Label(t.Status),
 		fmtTime(t.ReceivedAt), fmtTime(t.RespondDueAt), fmtTime(t.ResolveDueAt), fmtTimePtr(t.FirstResponseAt),
 		fmtTimePtr(t.FirstResolvedAt), Label(t.CallbackResult), t.ReopenCount, late, t.Category, t.Resolution}
 }
@@ -62,7 +63,7 @@ func (p *pages) export(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		for _, t := range ts {
-			if err := wb.Row(ticketRow(t, nm[t.CommunityID])...); err != nil {
+			if err := wb.Row(ticketRow(user(r), t, nm[t.CommunityID])...); err != nil {
 				return err
 			}
 		}
@@ -86,8 +87,8 @@ func countSheet(wb *excel.Writer, name string, rows []Count, total int) {
 }
 
 // ReportWorkbook is the monthly report as a workbook, one sheet per table
-// of the printed report.
-func ReportWorkbook(rep *MonthReport) *excel.Writer {
+// of the printed report, as by may see it.
+func ReportWorkbook(by *auth.User, rep *MonthReport) *excel.Writer {
 	wb := excel.NewWriter()
 	wb.Sheet("概况", []excel.Column{{Header: "项目", Width: 16}, {Header: "数值", Width: 30}})
 	community := rep.CommunityName
@@ -127,7 +128,7 @@ func ReportWorkbook(rep *MonthReport) *excel.Writer {
 
 	wb.Sheet("超时工单", listColumns)
 	for _, t := range rep.LateTickets {
-		wb.Row(ticketRow(t, communityOf(rep, t.CommunityID))...)
+		wb.Row(ticketRow(by, t, communityOf(rep, t.CommunityID))...)
 	}
 	if rep.LateTotal > len(rep.LateTickets) {
 		wb.Row("另有 " + strconv.Itoa(rep.LateTotal-len(rep.LateTickets)) + " 张超时工单未列出，请在工单列表中按条件导出")
@@ -145,10 +146,10 @@ func communityOf(rep *MonthReport, id int64) string {
 	return ""
 }
 
-func sendReport(w http.ResponseWriter, rep *MonthReport) error {
+func sendReport(w http.ResponseWriter, by *auth.User, rep *MonthReport) error {
 	name := rep.Month + " 客服工单月报"
 	if rep.CommunityName != "" {
 		name += "（" + rep.CommunityName + "）"
 	}
-	return excel.Send(w, ReportWorkbook(rep), name+".xlsx", "ticket-report-"+rep.Month+".xlsx")
+	return excel.Send(w, ReportWorkbook(by, rep), name+".xlsx", "ticket-report-"+rep.Month+".xlsx")
 }

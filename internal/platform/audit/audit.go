@@ -334,8 +334,9 @@ func raw(s string) json.RawMessage {
 	return json.RawMessage(s)
 }
 
-// History is the change list of one record, for its history panel.
+// History is the change list of one record, for its history panel, with
+// the phones the reader in ctx may not see masked.
 func History(ctx context.Context, q db.Querier, entity string, id int64) ([]Entry, error) {
 	e, _, err := List(ctx, q, Filter{Entity: entity, EntityID: id, Limit: 200})
-	return e, err
+	return shownTo(ctx, e), err
 }

@@ -89,7 +89,7 @@ func (h *Handlers) list(r *http.Request) ([]Entry, int, Filter, error) {
 	if es == nil {
 		es = []Entry{}
 	}
-	return es, total, f, nil
+	return shownTo(r.Context(), es), total, f, nil
 }
 
 func (h *Handlers) api(w http.ResponseWriter, r *http.Request) error {

@@ -327,15 +327,16 @@ func TestLastAdminCannotBeDisabledOrDemoted(t *testing.T) {
 func TestRolePermissions(t *testing.T) {
 	all := []string{auth.PermArchiveRead, auth.PermArchiveWrite, auth.PermArchiveTransfer, auth.PermArchiveImport,
 		auth.PermArchiveExport, auth.PermCommunityAdmin, auth.PermIDNumberView, auth.PermAuditRead, auth.PermUsersAdmin,
-		auth.PermBackupManage}
+		auth.PermBackupManage, auth.PermPhoneView}
 	grants := map[auth.Role][]string{
 		auth.RoleAdmin: all,
 		auth.RoleDirector: {auth.PermArchiveRead, auth.PermArchiveWrite, auth.PermArchiveTransfer, auth.PermArchiveImport,
-			auth.PermArchiveExport, auth.PermIDNumberView, auth.PermAuditRead},
-		auth.RoleCSManager: {auth.PermArchiveRead, auth.PermArchiveWrite, auth.PermArchiveTransfer, auth.PermArchiveImport, auth.PermArchiveExport},
-		auth.RoleCSAgent:   {auth.PermArchiveRead, auth.PermArchiveWrite, auth.PermArchiveExport},
-		auth.RoleCashier:   {auth.PermArchiveRead, auth.PermArchiveExport},
-		auth.RoleDeptStaff: {auth.PermArchiveRead},
+			auth.PermArchiveExport, auth.PermIDNumberView, auth.PermAuditRead, auth.PermPhoneView},
+		auth.RoleCSManager: {auth.PermArchiveRead, auth.PermArchiveWrite, auth.PermArchiveTransfer, auth.PermArchiveImport, auth.PermArchiveExport,
+			auth.PermPhoneView},
+		auth.RoleCSAgent:   {auth.PermArchiveRead, auth.PermArchiveWrite, auth.PermArchiveExport, auth.PermPhoneView},
+		auth.RoleCashier:   {auth.PermArchiveRead, auth.PermArchiveExport, auth.PermPhoneView},
+		auth.RoleDeptStaff: {auth.PermArchiveRead, auth.PermPhoneView},
 		auth.RoleAuditor:   {auth.PermArchiveRead, auth.PermArchiveExport, auth.PermAuditRead},
 	}
 	for _, role := range auth.Roles {
@@ -380,7 +381,30 @@ func TestMasks(t *testing.T) {
 	if got := auth.MaskID("E1234567"); got != "********" {
 		t.Errorf("MaskID short = %q", got)
 	}
-	if got := auth.MaskPhone("13812345678"); got != "138****5678" {
-		t.Errorf("MaskPhone = %q", got)
+	for in, want := range map[string]string{"13812345678": "138****5678", "138****5678": "138****5678",
+		"0571-88886666": "057******6666", "88886666": "****6666", "1234567": "*******", "": ""} {
+		if got := auth.MaskPhone(in); got != want {
+			t.Errorf("MaskPhone(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestOnlyRolesThatCallPeopleSeeTheirPhones(t *testing.T) {
+	const phone = "13812345678"
+	for _, role := range auth.Roles {
+		want := phone
+		if role == auth.RoleAuditor {
+			want = "138****5678"
+		}
+		if got := (&auth.User{Role: role}).ShowPhone(phone); got != want {
+			t.Errorf("%s sees %q, want %q", role, got, want)
+		}
+	}
+	var nobody *auth.User
+	if got := nobody.ShowPhone(phone); got != "138****5678" {
+		t.Errorf("nobody sees %q", got)
+	}
+	if got := (&auth.User{Role: auth.RoleCSAgent, Disabled: true}).ShowPhone(phone); got == phone {
+		t.Error("a disabled user sees a whole phone")
 	}
 }

@@ -50,6 +50,7 @@ const (
 	PermArchiveExport   = "archive.export"   // Excel export
 	PermCommunityAdmin  = "community.admin"  // create communities, edit their details
 	PermIDNumberView    = "idnumber.view"    // see ID numbers unmasked
+	PermPhoneView       = "phone.view"       // see owners', residents', visitors' … phones unmasked (not the auditor)
 	PermAuditRead       = "audit.read"       // the audit log page
 	PermUsersAdmin      = "users.admin"      // staff accounts
 	PermCalendarAdmin   = "calendar.admin"   // working-day calendar overrides
@@ -106,29 +107,29 @@ const (
 
 var rolePerms = map[Role][]string{
 	RoleDirector: {PermArchiveRead, PermArchiveWrite, PermArchiveTransfer, PermArchiveImport,
-		PermArchiveExport, PermIDNumberView, PermAuditRead, PermCalendarAdmin,
+		PermArchiveExport, PermIDNumberView, PermPhoneView, PermAuditRead, PermCalendarAdmin,
 		PermTicketRead, PermTicketCreate, PermTicketWork, PermTicketHandle, PermTicketCallback, PermTicketJudge,
 		PermSLAAdmin, PermKPIRead,
 		PermBillingRead, PermBillingCharge, PermBillingAdmin, PermBillingVoid, PermBillingMeter, PermDunning, PermExpenditure,
 		PermDeskRead, PermDeskWrite, PermNoticeWrite, PermNoticeApprove,
 		PermRenovationRead, PermRenovationWrite, PermRenovationReview, PermRenovationApprove,
 		PermMoveInRead, PermMoveInWork, PermMoveInInspect, PermMoveInPlan},
-	RoleCSManager: {PermArchiveRead, PermArchiveWrite, PermArchiveTransfer, PermArchiveImport, PermArchiveExport,
+	RoleCSManager: {PermArchiveRead, PermArchiveWrite, PermArchiveTransfer, PermArchiveImport, PermArchiveExport, PermPhoneView,
 		PermTicketRead, PermTicketCreate, PermTicketWork, PermTicketHandle, PermTicketCallback, PermTicketJudge, PermKPIRead,
 		PermBillingRead, PermBillingCharge, PermBillingAdmin, PermBillingVoid, PermBillingMeter, PermDunning,
 		PermDeskRead, PermDeskWrite, PermNoticeWrite, PermNoticeApprove,
 		PermRenovationRead, PermRenovationWrite, PermRenovationReview, PermRenovationApprove,
 		PermMoveInRead, PermMoveInWork, PermMoveInInspect, PermMoveInPlan},
-	RoleCSAgent: {PermArchiveRead, PermArchiveWrite, PermArchiveExport,
+	RoleCSAgent: {PermArchiveRead, PermArchiveWrite, PermArchiveExport, PermPhoneView,
 		PermTicketRead, PermTicketCreate, PermTicketWork, PermTicketHandle, PermTicketCallback,
 		PermBillingRead, PermBillingMeter, PermDunning,
 		PermDeskRead, PermDeskWrite, PermNoticeWrite,
 		PermRenovationRead, PermRenovationWrite,
 		PermMoveInRead, PermMoveInWork},
-	RoleCashier: {PermArchiveRead, PermArchiveExport, PermTicketRead, PermTicketCreate,
+	RoleCashier: {PermArchiveRead, PermArchiveExport, PermPhoneView, PermTicketRead, PermTicketCreate,
 		PermBillingRead, PermBillingCharge, PermBillingMeter, PermDunning,
 		PermDeskRead, PermDeskWrite, PermMoveInRead},
-	RoleDeptStaff: {PermArchiveRead, PermTicketRead, PermTicketCreate, PermTicketWork,
+	RoleDeptStaff: {PermArchiveRead, PermPhoneView, PermTicketRead, PermTicketCreate, PermTicketWork,
 		PermRenovationRead, PermRenovationReview, PermMoveInRead, PermMoveInInspect},
 	RoleAuditor: {PermArchiveRead, PermArchiveExport, PermAuditRead, PermTicketRead, PermKPIRead, PermBillingRead,
 		PermDeskRead, PermRenovationRead, PermMoveInRead},
@@ -170,6 +171,17 @@ func (u *User) RoleLabel() string {
 }
 func (u *User) Can(perm string) bool { return u != nil && !u.Disabled && RoleHas(u.Role, perm) }
 
+// ShowPhone is a person's phone as u may see it: whole with phone.view,
+// masked (138****5678) otherwise. Every page, export and API response
+// that shows an owner's, resident's, visitor's … phone passes it here;
+// staff accounts' own phones do not.
+func (u *User) ShowPhone(phone string) string {
+	if u.Can(PermPhoneView) {
+		return phone
+	}
+	return MaskPhone(phone)
+}
+
 // AllCommunities reports whether the user sees every community.
 func (u *User) AllCommunities() bool { return u.Role == RoleAdmin }
 
@@ -201,11 +213,17 @@ func MaskID(s string) string {
 	return string(r[:6]) + strings.Repeat("*", n-10) + string(r[n-4:])
 }
 
-// MaskPhone shows a phone as 138****5678.
+// MaskPhone shows a phone as 138****5678. At least four characters stay
+// hidden: a landline 88886666 shows as ****6666, a short number not at all.
+// Masking a masked phone changes nothing.
 func MaskPhone(s string) string {
 	r := []rune(s)
-	if len(r) < 7 {
-		return s
+	head, tail := 0, 0
+	if len(r) >= 8 {
+		tail = 4
 	}
-	return string(r[:3]) + strings.Repeat("*", len(r)-7) + string(r[len(r)-4:])
+	if len(r) >= 11 {
+		head = 3
+	}
+	return string(r[:head]) + strings.Repeat("*", len(r)-head-tail) + string(r[len(r)-tail:])
 }

@@ -374,10 +374,30 @@ const ShotsEnv = "WUYE_SCREENSHOTS"
 // Shots reports whether the tests should write the README screenshots.
 func Shots() bool { return os.Getenv(ShotsEnv) == "1" }
 
+// ShotsDirEnv is the environment variable naming a folder that gets a
+// copy of every [DocShot] and [Look], to review pages after a change
+// without touching docs/.
+const ShotsDirEnv = "WUYE_SHOTS_DIR"
+
+// Look saves a full-page screenshot as <name> (its base name) in the
+// folder $WUYE_SHOTS_DIR, and does nothing when that is unset: for pages
+// worth a look that are not in the README.
+func Look(t testing.TB, ctx context.Context, name string) {
+	t.Helper()
+	dir := os.Getenv(ShotsDirEnv)
+	if dir == "" {
+		return
+	}
+	if err := Screenshot(ctx, filepath.Join(dir, filepath.Base(name))); err != nil {
+		t.Fatalf("%v\n%s", err, Where(ctx))
+	}
+}
+
 // DocShot saves a full-page screenshot as docs/<name> at the module root
-// when WUYE_SCREENSHOTS=1, and does nothing otherwise.
+// when WUYE_SCREENSHOTS=1, and into $WUYE_SHOTS_DIR as [Look] does.
 func DocShot(t testing.TB, ctx context.Context, name string) {
 	t.Helper()
+	Look(t, ctx, name)
 	if !Shots() {
 		return
 	}

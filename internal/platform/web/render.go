@@ -26,6 +26,9 @@ type Viewer interface {
 	DisplayName() string
 	RoleLabel() string
 	Can(perm string) bool
+	// ShowPhone is a person's phone as the viewer may see it (masked
+	// unless their role calls people).
+	ShowPhone(phone string) string
 }
 
 type viewerKey struct{}
@@ -128,6 +131,14 @@ var Funcs = template.FuncMap{
 		return s
 	},
 	"can": func(v Viewer, perm string) bool { return v != nil && v.Can(perm) },
+	// phone shows an owner's, resident's, visitor's … phone as the viewer
+	// may see it: {{phone $.User .Phone}}. Nobody signed in sees none.
+	"phone": func(v Viewer, s string) string {
+		if v == nil {
+			return ""
+		}
+		return v.ShowPhone(s)
+	},
 	"pages": func(total, perPage int) int {
 		if perPage <= 0 {
 			return 1

@@ -71,7 +71,15 @@ const (
 	KindXLSX Kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 )
 
-var kindNames = map[Kind]string{KindJPEG: "JPEG 图片", KindPNG: "PNG 图片", KindPDF: "PDF 文件", KindXLSX: "Excel 工作簿（.xlsx）"}
+// kindNames name the kinds in a refusal; an image's is its format only,
+// since the images share one noun (“JPEG 或 PNG 图片”).
+var kindNames = map[Kind]string{KindJPEG: "JPEG", KindPNG: "PNG", KindPDF: "PDF 文件", KindXLSX: "Excel 工作簿（.xlsx）"}
+
+var kindExts = map[Kind]string{KindJPEG: ".jpg", KindPNG: ".png", KindPDF: ".pdf", KindXLSX: ".xlsx"}
+
+// Ext is the usual file name extension of k, for naming an upload that
+// came without a usable name.
+func (k Kind) Ext() string { return kindExts[k] }
 
 // Sniff tells the kind of data from its content — the magic bytes, and
 // for a zip the workbook inside — never from the file name or the
@@ -92,7 +100,8 @@ func Sniff(data []byte) Kind {
 			return ""
 		}
 		for _, f := range zr.File {
-			if strings.HasPrefix(f.Name, "xl/") {
+			// Some writers root the part names ("/xl/…"); excel.Open takes them.
+			if strings.HasPrefix(strings.TrimPrefix(f.Name, "/"), "xl/") {
 				return KindXLSX
 			}
 		}
@@ -111,15 +120,32 @@ func CheckKind(field string, data []byte, kinds ...Kind) (Kind, error) {
 	if bytes.HasPrefix(data, []byte("\xd0\xcf\x11\xe0")) && slices.Contains(kinds, KindXLSX) {
 		return "", errs.Invalid(field, "这是旧版 Excel（.xls）文件，请在 Excel 中另存为 .xlsx 后再上传")
 	}
-	names := make([]string, len(kinds))
-	for i, want := range kinds {
-		names[i] = kindNames[want]
+	return "", errs.Invalid(field, "文件内容不是 %s，无法接收（按文件内容判断，改扩展名无效）", kindList(kinds))
+}
+
+// kindList names kinds as a refusal lists them: “JPEG 或 PNG 图片”,
+// “JPEG、PNG 图片或 PDF 文件”.
+func kindList(kinds []Kind) string {
+	var images, names []string
+	for _, k := range kinds {
+		if strings.HasPrefix(string(k), "image/") {
+			images = append(images, kindNames[k])
+		} else {
+			names = append(names, kindNames[k])
+		}
 	}
-	list := names[len(names)-1]
-	if n := len(names); n > 1 {
-		list = strings.Join(names[:n-1], "、") + "或 " + list
+	if n := len(images); n > 0 {
+		sep := "、"
+		if len(names) == 0 {
+			sep = " 或 "
+		}
+		names = append([]string{strings.Join(images, sep) + " 图片"}, names...)
 	}
-	return "", errs.Invalid(field, "文件内容不是 %s，无法接收（按文件内容判断，改扩展名无效）", list)
+	n := len(names)
+	if n == 1 {
+		return names[0]
+	}
+	return strings.Join(names[:n-1], "、") + "或 " + names[n-1]
 }
 
 // ServeInline sends a stored upload (a photo, a PDF) back to be shown in
