@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"encoding/base64"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"wuye/internal/platform/errs"
 	"wuye/internal/platform/web"
@@ -56,20 +54,10 @@ func (h *Handlers) importPost(w http.ResponseWriter, r *http.Request) error {
 	if v.CommunityID <= 0 {
 		fe["community_id"] = "请选择导入到哪个小区"
 	}
-	var data []byte
-	if f, hdr, err := r.FormFile("file"); err == nil {
-		defer f.Close()
-		v.FileName = hdr.Filename
-		if data, err = readLimited(f); err != nil {
-			fe["file"] = errs.ByField(err)["file"]
-		}
-	} else if b64 := r.FormValue("data"); b64 != "" {
-		v.FileName = r.FormValue("filename")
-		if data, err = base64.StdEncoding.DecodeString(strings.TrimSpace(b64)); err != nil || len(data) > MaxImportBytes {
-			fe["file"] = "文件内容已损坏，请重新上传"
-		}
-	} else {
-		fe["file"] = "请选择要导入的 Excel 文件"
+	name, data, err := web.ReadKeptUpload(r, "file", MaxImportBytes, web.KindXLSX)
+	v.FileName = name
+	if err != nil {
+		fe["file"] = errs.ByField(err)["file"]
 	}
 	if len(fe) > 0 {
 		return h.renderImport(w, r, http.StatusUnprocessableEntity, v, fe)
@@ -96,20 +84,6 @@ func (h *Handlers) importPost(w http.ResponseWriter, r *http.Request) error {
 	}
 	v.Data = base64.StdEncoding.EncodeToString(data)
 	return h.renderImport(w, r, http.StatusOK, v, nil)
-}
-
-func readLimited(r io.Reader) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(r, MaxImportBytes+1))
-	if err != nil {
-		return nil, errs.Invalid("file", "读取上传文件失败，请重试")
-	}
-	if len(b) > MaxImportBytes {
-		return nil, errs.Invalid("file", "文件超过 %d MB，请分批导入", MaxImportBytes>>20)
-	}
-	if len(b) == 0 {
-		return nil, errs.Invalid("file", "上传的文件是空的")
-	}
-	return b, nil
 }
 
 // apiImport is POST /api/v1/houses/import?community_id=N[&commit=1] with

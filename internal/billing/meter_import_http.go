@@ -4,27 +4,11 @@ import (
 	"bytes"
 	"encoding/base64"
 	"fmt"
-	"io"
 	"net/http"
-	"strings"
 
 	"wuye/internal/platform/errs"
 	"wuye/internal/platform/web"
 )
-
-// readingFile reads an uploaded workbook up to the limit.
-func readingFile(r io.Reader) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(r, MaxReadingImportBytes+1))
-	switch {
-	case err != nil:
-		return nil, errs.Invalid("file", "读取上传文件失败，请重试")
-	case len(b) > MaxReadingImportBytes:
-		return nil, errs.Invalid("file", "文件超过 %d MB，请分批导入", MaxReadingImportBytes>>20)
-	case len(b) == 0:
-		return nil, errs.Invalid("file", "上传的文件是空的")
-	}
-	return b, nil
-}
 
 // importReadings is POST /api/v1/meter-readings/import?community_id=&
 // fee_item_id=&period=[&commit=1] with the .xlsx as multipart field
@@ -80,20 +64,10 @@ func (p *pages) readingImport(w http.ResponseWriter, r *http.Request) error {
 	v := &readingImportView{FeeItemID: formInt(r, "fee_item_id"), Period: r.FormValue("period")}
 	form := r.PostForm
 	fe := map[string]string{}
-	var data []byte
-	if f, hdr, ferr := r.FormFile("file"); ferr == nil {
-		defer f.Close()
-		v.FileName = hdr.Filename
-		if data, err = readingFile(f); err != nil {
-			fe["file"] = errs.ByField(err)["file"]
-		}
-	} else if b64 := r.FormValue("data"); b64 != "" {
-		v.FileName = r.FormValue("filename")
-		if data, err = base64.StdEncoding.DecodeString(strings.TrimSpace(b64)); err != nil || len(data) > MaxReadingImportBytes {
-			fe["file"] = "文件内容已损坏，请重新上传"
-		}
-	} else {
-		fe["file"] = "请选择要导入的 Excel 文件"
+	name, data, ferr := web.ReadKeptUpload(r, "file", MaxReadingImportBytes, web.KindXLSX)
+	v.FileName = name
+	if ferr != nil {
+		fe["file"] = errs.ByField(ferr)["file"]
 	}
 	render := func(status int, errs map[string]string) error {
 		return p.renderReadings(w, r, status, &web.Page{Form: form, Errors: errs, Data: v})

@@ -76,5 +76,6 @@ func TestBrowserBackupNow(t *testing.T) {
 	if rows := browser.Text(t, b, "#runs tbody tr td:nth-child(5)"); rows != strconv.FormatInt(m.Rows, 10) {
 		t.Errorf("rows shown %q, manifest %d", rows, m.Rows)
 	}
+	browser.DocShot(t, b, "admin-backups.png")
 	browser.NoProblems(t, b)
 }

@@ -3,6 +3,7 @@ package web
 import (
 	"archive/zip"
 	"bytes"
+	"encoding/base64"
 	"errors"
 	"io"
 	"mime"
@@ -160,4 +161,38 @@ func ServeInline(w http.ResponseWriter, name, contentType string, data []byte) e
 	h.Set("Cache-Control", "private, no-cache")
 	_, err := w.Write(data)
 	return err
+}
+
+// ReadKeptUpload reads the file of an import form: the multipart field,
+// or — when the page sends back a file it already previewed, so that 确认
+// 导入 needs no second upload — its base64 content in "data" with its
+// name in "filename". Size, emptiness and kinds are checked as by
+// ReadUpload; every problem is an invalid error on field.
+func ReadKeptUpload(r *http.Request, field string, max int64, kinds ...Kind) (string, []byte, error) {
+	var name string
+	var b []byte
+	if f, hdr, err := r.FormFile(field); err == nil {
+		defer f.Close()
+		name = strings.ToValidUTF8(strings.ReplaceAll(hdr.Filename, "\x00", ""), "\uFFFD")
+		if b, err = io.ReadAll(io.LimitReader(f, max+1)); err != nil {
+			return "", nil, errs.Invalid(field, "读取上传文件失败，请重试")
+		}
+	} else if b64 := r.FormValue("data"); b64 != "" {
+		name = r.FormValue("filename")
+		if b, err = base64.StdEncoding.DecodeString(strings.TrimSpace(b64)); err != nil {
+			return name, nil, errs.Invalid(field, "文件内容已损坏，请重新上传")
+		}
+	} else {
+		return "", nil, errs.Invalid(field, "请选择要导入的 Excel 文件")
+	}
+	switch {
+	case int64(len(b)) > max:
+		return name, nil, errs.Invalid(field, "文件超过 %d MB，请分批导入", max>>20)
+	case len(b) == 0:
+		return name, nil, errs.Invalid(field, "上传的文件是空的")
+	}
+	if _, err := CheckKind(field, b, kinds...); err != nil {
+		return name, nil, err
+	}
+	return name, b, nil
 }

@@ -3,10 +3,12 @@ package web
 import (
 	"archive/zip"
 	"bytes"
+	"encoding/base64"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/textproto"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -119,4 +121,47 @@ func TestUploadSizeIsCheckedForFormsAndRawBodies(t *testing.T) {
 	if _, data, err := ReadUpload(httptest.NewRecorder(), formUpload(t, "a.bin", "", exeData), "file", 1<<20); err != nil || !bytes.Equal(data, exeData) {
 		t.Errorf("ReadUpload without kinds: %v", err)
 	}
+}
+
+// An import form takes the file, or the previewed file sent back as
+// base64; a web page named .xlsx is refused either way, on the field.
+func TestKeptUploadOfAnImportForm(t *testing.T) {
+	xlsx := zipOf(t, "[Content_Types].xml", "xl/workbook.xml")
+	parse := func(req *http.Request) *http.Request {
+		t.Helper()
+		if err := req.ParseMultipartForm(1 << 20); err != nil && req.Header.Get("Content-Type") != "application/x-www-form-urlencoded" {
+			t.Fatal(err)
+		}
+		return req
+	}
+	name, b, err := ReadKeptUpload(parse(formUpload(t, "房屋.xlsx", "application/octet-stream", xlsx)), "file", 1<<20, KindXLSX)
+	if err != nil || name != "房屋.xlsx" || !bytes.Equal(b, xlsx) {
+		t.Errorf("a workbook: %q %d bytes, %v", name, len(b), err)
+	}
+	_, _, err = ReadKeptUpload(parse(formUpload(t, "房屋.xlsx", "application/vnd.ms-excel", htmlData)), "file", 1<<20, KindXLSX)
+	if e, ok := errs.As(err); !ok || e.Field != "file" || !strings.Contains(e.Message, "Excel") {
+		t.Errorf("a web page named .xlsx: %v", err)
+	}
+	kept := func(data string) *http.Request {
+		req := httptest.NewRequest("POST", "/import", strings.NewReader("filename=%E6%88%BF%E5%B1%8B.xlsx&data="+data))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		return req
+	}
+	name, b, err = ReadKeptUpload(kept(base64url(xlsx)), "file", 1<<20, KindXLSX)
+	if err != nil || name != "房屋.xlsx" || !bytes.Equal(b, xlsx) {
+		t.Errorf("the kept workbook: %q %d bytes, %v", name, len(b), err)
+	}
+	for data, want := range map[string]string{base64url(htmlData): "Excel", "!!!": "已损坏", "": "请选择"} {
+		if _, _, err := ReadKeptUpload(kept(data), "file", 1<<20, KindXLSX); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("kept %q: %v, want %q", data, err, want)
+		}
+	}
+	if _, _, err := ReadKeptUpload(kept(base64url(xlsx)), "file", 10, KindXLSX); err == nil || !strings.Contains(err.Error(), "MB") {
+		t.Errorf("a kept file over the limit: %v", err)
+	}
+}
+
+// base64url is data as the import page posts it back (form-encoded base64).
+func base64url(data []byte) string {
+	return url.QueryEscape(base64.StdEncoding.EncodeToString(data))
 }
