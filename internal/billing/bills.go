@@ -65,12 +65,15 @@ func (s *Service) Bills(ctx context.Context, by *auth.User, f BillFilter) ([]*Bi
 	return listBills(ctx, s.DB, &c, "b.period, b.house_id, b.fee_item_id, b.id", f.Limit, f.Offset, lateAt)
 }
 
-// Bill returns one bill with its late fee as of now. Unlike billing's
-// other reads it checks the community scope only: it is also how another
-// module shows a bill of its own record to that record's readers (a
-// renovation's deposit to department staff, who may not read billing);
-// billing's routes to it require billing.read.
+// Bill returns one bill with its late fee as of now, to a user who may
+// read billing (billing.read) in its community. Another module showing a
+// bill of its own record (a renovation's deposit) asks the same: whether
+// a bill is paid is billing's to tell, so department staff, who read
+// renovations but not billing, see the amounts without it.
 func (s *Service) Bill(ctx context.Context, by *auth.User, id int64) (*Bill, error) {
+	if err := canRead(by); err != nil {
+		return nil, err
+	}
 	b, err := getBill(ctx, s.DB, id, s.Now())
 	if err != nil {
 		return nil, err

@@ -73,7 +73,7 @@ func TestCashReportClosedDayAndRefunds(t *testing.T) {
 		cashier, manager := x.user(auth.RoleCashier), x.user(auth.RoleCSManager)
 		p1 := x.paid(x.API(auth.RoleCashier).Post("/api/v1/payments", map[string]any{"house_id": h1,
 			"bill_ids": billIDs(x.bills(h1, "unpaid")), "amount_fen": 22859, "method": "cash", "late_fee": true}))
-		x.paid(x.API(auth.RoleCashier).Post("/api/v1/payments", map[string]any{"house_id": h2,
+		p2 := x.paid(x.API(auth.RoleCashier).Post("/api/v1/payments", map[string]any{"house_id": h2,
 			"bill_ids": billIDs(x.bills(h2, "unpaid")), "amount_fen": 25000, "method": "wechat"}))
 		closed := x.cashDay("2026-12-31", 0)
 		if closed.TotalFen != 47859 || closed.LateFeeFen != 326 || closed.Count != 2 {
@@ -146,14 +146,29 @@ func TestCashReportClosedDayAndRefunds(t *testing.T) {
 				refund = r
 			}
 		}
-		if refund == nil || refund[0] != manager.Name || refund[5] != "-228.59" || !strings.Contains(refund[6], "收错房屋") {
+		if refund == nil || refund[0] != manager.Name || refund[5] != "-228.59" || refund[6] != "-3.26" ||
+			!strings.Contains(refund[7], "收错房屋") {
 			t.Errorf("refund row: %q in %q", refund, rows)
 		}
-		if last := rows[len(rows)-1]; last[0] != "合计" || last[5] != "-228.59" {
+		if last := rows[len(rows)-1]; last[0] != "合计" || last[5] != "-228.59" || last[6] != "-3.26" {
 			t.Errorf("total row: %q", last)
 		}
-		if last := x.sheet(fmt.Sprintf("/api/v1/cash-report/export.xlsx?community_id=%d&date=2026-12-31", cid)); last[len(last)-1][5] != "478.59" {
-			t.Errorf("12-31 sheet: %q", last)
+		// The 滞纳金 the page shows, in its own column: on the receipt that
+		// carried it, the cashier's 应交 and the day's total; a receipt
+		// without any shows 0.
+		dec := x.sheet(fmt.Sprintf("/api/v1/cash-report/export.xlsx?community_id=%d&date=2026-12-31", cid))
+		if dec[0][5] != "金额(元)" || dec[0][6] != "其中滞纳金(元)" {
+			t.Errorf("12-31 header: %q", dec[0])
+		}
+		late := map[string]string{}
+		for _, r := range dec[1:] {
+			if len(r) > 6 {
+				late[r[1]+r[0]] = r[6]
+			}
+		}
+		if late[p1.ReceiptNumber+cashier.Name] != "3.26" || late[p2.ReceiptNumber+cashier.Name] != "0" ||
+			late[cashier.Name+" 应交"] != "3.26" || late["合计"] != "3.26" || dec[len(dec)-1][5] != "478.59" {
+			t.Errorf("12-31 sheet's 滞纳金: %q", dec)
 		}
 
 		// The service the same, for a cashier of the community.

@@ -68,7 +68,7 @@ const lateFeeIncomeName = "滞纳金"
 // collected by the valid payments made in [start, end).
 func (s *Service) addLateFeeIncome(ctx context.Context, st *Statement, start, end time.Time) error {
 	var fen int64
-	err := s.DB.QueryRowContext(ctx, `SELECT CAST(COALESCE(SUM(pl.amount_fen), 0) AS BIGINT)
+	err := s.DB.Q(ctx).QueryRowContext(ctx, `SELECT CAST(COALESCE(SUM(pl.amount_fen), 0) AS BIGINT)
 		FROM payment_lines pl JOIN payments p ON p.id = pl.payment_id
 		WHERE pl.community_id = $1 AND pl.kind = 'late_fee' AND p.status = 'valid' AND p.paid_at >= $2 AND p.paid_at < $3`,
 		st.CommunityID, start, end).Scan(&fen)

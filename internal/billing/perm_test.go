@@ -8,6 +8,7 @@ import (
 
 	"wuye/internal/billing"
 	"wuye/internal/platform/auth"
+	"wuye/internal/platform/errs"
 )
 
 // TestRolesAndScope: the cashier takes payments but neither voids them
@@ -156,6 +157,27 @@ func TestSearchFindsReceipts(t *testing.T) {
 		}
 		if hits, _ := x.svc.Search(t.Context(), x.user(auth.RoleDeptStaff), p.ReceiptNumber); len(hits) != 0 {
 			t.Errorf("dept staff find receipts: %+v", hits)
+		}
+	})
+}
+
+// TestBillNeedsBillingRead: one bill is billing's to show, at the
+// service too (another module asks it for a bill of its record):
+// department staff, who read renovations, are refused, like a reader of
+// another community; a reader of the community gets it.
+func TestBillNeedsBillingRead(t *testing.T) {
+	each(t, func(t *testing.T, x *fx) {
+		x.standard()
+		x.run("2026-11")
+		b := x.bills(x.houses[0].ID, "unpaid")[0]
+		if got, err := x.svc.Bill(t.Context(), x.user(auth.RoleAuditor), b.ID); err != nil || got.AmountFen != b.AmountFen {
+			t.Errorf("auditor: %+v %v", got, err)
+		}
+		other := x.NewUser(auth.RoleCashier, x.B.Community.ID)
+		for who, u := range map[string]*auth.User{"department staff": x.user(auth.RoleDeptStaff), "B's cashier": other} {
+			if _, err := x.svc.Bill(t.Context(), u, b.ID); errs.CodeOf(err) != errs.CodeForbidden {
+				t.Errorf("%s: %v, want forbidden", who, err)
+			}
 		}
 	})
 }

@@ -147,13 +147,9 @@ func (s *Service) Publish(ctx context.Context, by *auth.User, in PublishInput) (
 	if this := s.Now().In(shanghai).Year(); in.Year < 2000 || in.Year > this {
 		return nil, errs.Invalid("year", "请填写要公示的年度（2000 到 %d 年）", this)
 	}
-	st, err := s.Statement(ctx, by, in.CommunityID, in.Year)
-	if err != nil {
-		return nil, err
-	}
 	var pub *Publication
-	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		snap := StatementSnapshot{Statement: *st}
+	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		var snap StatementSnapshot
 		err := tx.QueryRowContext(ctx, `SELECT name, phone FROM communities WHERE id = $1`, in.CommunityID).
 			Scan(&snap.CommunityName, &snap.CommunityPhone)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -162,12 +158,20 @@ func (s *Service) Publish(ctx context.Context, by *auth.User, in PublishInput) (
 		if err != nil {
 			return err
 		}
-		raw, err := json.Marshal(snap)
+		// Under the lock: versions are numbered one at a time, and the
+		// payments, voids and refunds the statement sums wait for it, so
+		// none lands between the figures frozen here and the version's
+		// number and time.
+		if err := lockCommunity(ctx, tx, in.CommunityID); err != nil {
+			return err
+		}
+		st, err := s.Statement(db.WithTx(ctx, tx), by, in.CommunityID, in.Year)
 		if err != nil {
 			return err
 		}
-		// Versions of a community are numbered one at a time.
-		if err := lockCommunity(ctx, tx, in.CommunityID); err != nil {
+		snap.Statement = *st
+		raw, err := json.Marshal(snap)
+		if err != nil {
 			return err
 		}
 		var version int

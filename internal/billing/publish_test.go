@@ -4,11 +4,13 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strings"
 	"testing"
 
 	"wuye/internal/billing"
 	"wuye/internal/platform/auth"
+	"wuye/internal/platform/db"
 )
 
 // publication decodes a publication answer.
@@ -207,5 +209,45 @@ func TestPublishRules(t *testing.T) {
 			http.StatusSeeOther)
 		_, got = follow(t, x.Browser(auth.RoleDirector), r)
 		has(t, "a future year", got, "未发布：请填写要公示的年度")
+	})
+}
+
+// TestPublishFreezesItsTransaction: the figures a version freezes are the
+// statement as the publishing transaction sees it, not as an earlier read
+// outside it did: a payment taken earlier in the same transaction is in
+// them, and rolling the transaction back leaves neither.
+func TestPublishFreezesItsTransaction(t *testing.T) {
+	each(t, func(t *testing.T, x *fx) {
+		x.standard()
+		x.run("2026-11")
+		h1, cid := x.houses[0].ID, x.A.Community.ID
+		director, ids := x.user(auth.RoleDirector), billIDs(x.bills(h1, "unpaid"))
+		tx, err := x.DB.BeginTx(t.Context(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback()
+		ctx := db.WithTx(t.Context(), tx)
+		if _, err := x.svc.Pay(ctx, x.user(auth.RoleCashier), billing.PaymentInput{HouseID: h1,
+			BillIDs: ids, AmountFen: 22533, Method: "cash"}); err != nil {
+			t.Fatal(err)
+		}
+		pub, err := x.svc.Publish(ctx, director, billing.PublishInput{CommunityID: cid, Year: 2026})
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := x.svc.Statement(ctx, director, cid, 2026)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pub.Snapshot.IncomeFen != 22533 || !reflect.DeepEqual(pub.Snapshot.Statement, *st) {
+			t.Errorf("published %+v, the transaction's statement %+v", pub.Snapshot.Statement, *st)
+		}
+		if err := tx.Rollback(); err != nil {
+			t.Fatal(err)
+		}
+		if n := count(t, x, `SELECT count(*) FROM statement_publications WHERE community_id = $1`, cid); n != 0 {
+			t.Errorf("%d publications after the rollback", n)
+		}
 	})
 }

@@ -106,6 +106,11 @@ func (s *Service) SaveExpenditure(ctx context.Context, by *auth.User, id int64, 
 		if err := communityExists(ctx, tx, in.CommunityID); err != nil {
 			return err
 		}
+		// Publish takes the same lock: a spending lands wholly before or
+		// after a frozen 公示, never between its income and spending.
+		if err := lockCommunity(ctx, tx, in.CommunityID); err != nil {
+			return err
+		}
 		now := s.Now()
 		if id == 0 {
 			if err := tx.QueryRowContext(ctx, `INSERT INTO expenditures (community_id, spent_on, category, description, amount_fen,
@@ -146,6 +151,9 @@ func (s *Service) VoidExpenditure(ctx context.Context, by *auth.User, id int64, 
 		}
 		if reason = strings.TrimSpace(reason); reason == "" {
 			return errs.Invalid("reason", "请填写作废原因")
+		}
+		if err := lockCommunity(ctx, tx, before.CommunityID); err != nil {
+			return err
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE expenditures SET voided = TRUE, void_reason = $1, updated_at = $2
 			WHERE id = $3 AND voided = FALSE`, reason, s.Now(), id)
@@ -233,7 +241,8 @@ type Statement struct {
 	DepositsFen    int64           `json:"deposits_received_fen"` // held, not income
 }
 
-// Statement computes the 收支公示 of a year.
+// Statement computes the 收支公示 of a year, reading through the
+// transaction ctx carries (db.WithTx), if any.
 func (s *Service) Statement(ctx context.Context, by *auth.User, communityID int64, year int) (*Statement, error) {
 	if err := s.reportScope(by, communityID); err != nil {
 		return nil, err
@@ -244,7 +253,10 @@ func (s *Service) Statement(ctx context.Context, by *auth.User, communityID int6
 	start := time.Date(year, 1, 1, 0, 0, 0, 0, shanghai).UTC()
 	end := time.Date(year+1, 1, 1, 0, 0, 0, 0, shanghai).UTC()
 	st := &Statement{CommunityID: communityID, Year: year, Income: []StatementLine{}, Expenditure: []StatementLine{}}
-	rows, err := s.DB.QueryContext(ctx, `SELECT f.name, b.deposit, CAST(SUM(pl.amount_fen) AS BIGINT)
+	// Through the caller's transaction, if any (db.WithTx): Publish
+	// freezes the statement as its own transaction sees it.
+	q := s.DB.Q(ctx)
+	rows, err := q.QueryContext(ctx, `SELECT f.name, b.deposit, CAST(SUM(pl.amount_fen) AS BIGINT)
 		FROM payment_lines pl JOIN payments p ON p.id = pl.payment_id JOIN bills b ON b.id = pl.bill_id
 		JOIN fee_items f ON f.id = pl.fee_item_id
 		WHERE pl.community_id = $1 AND pl.kind = 'bill' AND p.status = 'valid' AND p.paid_at >= $2 AND p.paid_at < $3
@@ -280,7 +292,7 @@ func (s *Service) Statement(ctx context.Context, by *auth.User, communityID int6
 		st.Income = append(st.Income, StatementLine{Name: DepositDeductionIncomeName, AmountFen: kept})
 		st.IncomeFen += kept
 	}
-	rows, err = s.DB.QueryContext(ctx, `SELECT category, CAST(SUM(amount_fen) AS BIGINT) FROM expenditures
+	rows, err = q.QueryContext(ctx, `SELECT category, CAST(SUM(amount_fen) AS BIGINT) FROM expenditures
 		WHERE community_id = $1 AND voided = FALSE AND spent_on >= $2 AND spent_on <= $3 GROUP BY category`,
 		communityID, fmt.Sprintf("%04d-01-01", year), fmt.Sprintf("%04d-12-31", year))
 	if err != nil {

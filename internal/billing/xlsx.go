@@ -92,12 +92,14 @@ func CollectionWorkbook(cr *CollectionRate) (*excel.Writer, error) {
 // CashWorkbook is the 日报: one row per receipt and per refund (a
 // receipt of an earlier day voided this day, negative, under the user
 // who voided it), by user, with each user's totals by method and what
-// their till must hold.
+// their till must hold. 其中滞纳金 is the part of each amount that is
+// 滞纳金, as the page shows it (empty on a method's subtotal, which the
+// page does not split).
 func CashWorkbook(rep *CashReport) (*excel.Writer, error) {
 	wb := excel.NewWriter()
 	if err := wb.Sheet("收费日报 "+rep.Day, []excel.Column{{Header: "收费员"}, {Header: "收据号", Width: 16},
 		{Header: "时间", Width: 17}, {Header: "房屋", Width: 14}, {Header: "方式"}, {Header: "金额(元)", Format: excel.Decimal2},
-		{Header: "状态", Width: 24}, {Header: "交易参考号", Width: 20}}); err != nil {
+		{Header: "其中滞纳金(元)", Format: excel.Decimal2}, {Header: "状态", Width: 24}, {Header: "交易参考号", Width: 20}}); err != nil {
 		return nil, err
 	}
 	at := func(t time.Time) string { return t.In(shanghai).Format("2006-01-02 15:04") }
@@ -108,19 +110,19 @@ func CashWorkbook(rep *CashReport) (*excel.Writer, error) {
 				status = "有效（" + at(*p.VoidedAt) + " 作废，计入当日退款）"
 			}
 			if err := wb.Row(c.CashierName, p.ReceiptNumber, at(p.PaidAt), p.HouseCode, Label(p.Method), yuan(p.AmountFen),
-				status, p.Reference); err != nil {
+				yuan(p.LateFeeFen), status, p.Reference); err != nil {
 				return nil, err
 			}
 		}
 		for _, p := range c.Refunds {
 			if err := wb.Row(c.CashierName, p.ReceiptNumber, at(*p.VoidedAt), p.HouseCode, Label(p.Method), yuan(-p.AmountFen),
-				"退款：作废 "+at(p.PaidAt)+" 的收据："+p.VoidReason, p.Reference); err != nil {
+				yuan(-p.LateFeeFen), "退款：作废 "+at(p.PaidAt)+" 的收据："+p.VoidReason, p.Reference); err != nil {
 				return nil, err
 			}
 		}
 		for _, p := range c.Voided {
 			if err := wb.Row(c.CashierName, p.ReceiptNumber, at(p.PaidAt), p.HouseCode, Label(p.Method), yuan(p.AmountFen),
-				"当日作废（不计入）："+p.VoidReason, p.Reference); err != nil {
+				yuan(p.LateFeeFen), "当日作废（不计入）："+p.VoidReason, p.Reference); err != nil {
 				return nil, err
 			}
 		}
@@ -129,11 +131,11 @@ func CashWorkbook(rep *CashReport) (*excel.Writer, error) {
 			if m.RefundCount > 0 {
 				note += fmt.Sprintf("，退款 %d 笔 %s", m.RefundCount, money.Fen(m.RefundFen))
 			}
-			if err := wb.Row(c.CashierName+" 小计", "", "", "", m.Label, yuan(m.AmountFen), note); err != nil {
+			if err := wb.Row(c.CashierName+" 小计", "", "", "", m.Label, yuan(m.AmountFen), "", note); err != nil {
 				return nil, err
 			}
 		}
-		if err := wb.Row(c.CashierName+" 应交", "", "", "", "", yuan(c.TotalFen),
+		if err := wb.Row(c.CashierName+" 应交", "", "", "", "", yuan(c.TotalFen), yuan(c.LateFeeFen),
 			fmt.Sprintf("收款 %s − 退款 %s", money.Fen(c.ReceivedFen), money.Fen(c.RefundFen))); err != nil {
 			return nil, err
 		}
@@ -142,7 +144,7 @@ func CashWorkbook(rep *CashReport) (*excel.Writer, error) {
 	if rep.RefundCount > 0 {
 		note += fmt.Sprintf("，退款 %d 笔 %s", rep.RefundCount, money.Fen(rep.RefundFen))
 	}
-	return wb, wb.Row("合计", "", "", "", "", yuan(rep.TotalFen), note)
+	return wb, wb.Row("合计", "", "", "", "", yuan(rep.TotalFen), yuan(rep.LateFeeFen), note)
 }
 
 // StatementWorkbook is the 收支公示 of a year.
