@@ -53,18 +53,36 @@ func (s *Service) PageScope(r *http.Request, need bool) (*PageScope, error) {
 		}
 		ps.ID = id
 	}
-	cs, err := s.Communities(r.Context(), u)
-	if err != nil {
+	if err := s.listScope(r.Context(), u, ps); err != nil {
 		return nil, err
+	}
+	if need && ps.ID == 0 && len(ps.List) > 0 {
+		ps.ID = ps.List[0].ID
+	}
+	return ps, nil
+}
+
+// PostedScope is the picker of a form posted back with a mistake: the
+// posted community stays chosen if the user sees it. A foreign or bad id
+// is not an error here; the form's own error already says what is wrong.
+func (s *Service) PostedScope(ctx context.Context, u *auth.User, id int64) (*PageScope, error) {
+	ps := &PageScope{Names: map[int64]string{}}
+	if id > 0 && u.Sees(id) {
+		ps.ID = id
+	}
+	return ps, s.listScope(ctx, u, ps)
+}
+
+func (s *Service) listScope(ctx context.Context, u *auth.User, ps *PageScope) error {
+	cs, err := s.Communities(ctx, u)
+	if err != nil {
+		return err
 	}
 	ps.List = cs
 	for _, c := range cs {
 		ps.Names[c.ID] = c.Name
 	}
-	if need && ps.ID == 0 && len(cs) > 0 {
-		ps.ID = cs[0].ID
-	}
-	return ps, nil
+	return nil
 }
 
 // HouseByCode finds the house of a typed code (3-2-1201, full-width

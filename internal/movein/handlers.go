@@ -88,59 +88,19 @@ func (q *query) needCommunity() int64 {
 
 // Pages
 
-// communities is the community filter of a page: the caller's
-// communities and the one chosen (0: all).
-type communities struct {
-	ID   int64
-	List []*archive.Community
-}
-
-// Name is a community's name.
-func (c *communities) Name(id int64) string {
-	for _, x := range c.List {
-		if x.ID == id {
-			return x.Name
-		}
-	}
-	return ""
-}
+// communities is the community filter of a page (archive.PageScope).
+type communities = archive.PageScope
 
 // communitiesOf reads community_id from the query; one outside the
 // caller's scope is a 403. With need, the first is chosen if none is.
 func (h *Handlers) communitiesOf(r *http.Request, need bool) (*communities, error) {
-	cs, err := h.S.Archive.Communities(r.Context(), user(r))
-	if err != nil {
-		return nil, err
-	}
-	c := &communities{List: cs}
-	if v := strings.TrimSpace(r.URL.Query().Get("community_id")); v != "" {
-		id, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || id <= 0 {
-			return nil, errs.Invalid("community_id", "请选择小区")
-		}
-		if err := can(user(r), auth.PermMoveInRead, id); err != nil {
-			return nil, err
-		}
-		c.ID = id
-	}
-	if need && c.ID == 0 && len(cs) > 0 {
-		c.ID = cs[0].ID
-	}
-	return c, nil
+	return h.S.Archive.PageScope(r, need)
 }
 
 // postedCommunity is the community filter of a form posted back with an
 // error: the caller's communities, the posted one chosen if theirs.
 func (h *Handlers) postedCommunity(r *http.Request, id int64) (*communities, error) {
-	cs, err := h.S.Archive.Communities(r.Context(), user(r))
-	if err != nil {
-		return nil, err
-	}
-	c := &communities{List: cs}
-	if id > 0 && user(r).Sees(id) {
-		c.ID = id
-	}
-	return c, nil
+	return h.S.Archive.PostedScope(r.Context(), user(r), id)
 }
 
 // fault reports whether err is the user's to correct on the page: bad

@@ -111,41 +111,12 @@ func flashable(err error) bool {
 	return c == errs.CodeInvalid || c == errs.CodeConflict
 }
 
-// communities are the communities the user sees and the one chosen.
-type communities struct {
-	ID    int64
-	List  []*archive.Community
-	Names map[int64]string
-}
-
-// Name is a community's name.
-func (c *communities) Name(id int64) string { return c.Names[id] }
+// communities are the communities the user sees and the one chosen
+// (archive.PageScope).
+type communities = archive.PageScope
 
 func (h *Handlers) communities(r *http.Request, need bool) (*communities, error) {
-	c := &communities{Names: map[int64]string{}}
-	id, err := web.QueryID(r, "community_id")
-	if r.Method == http.MethodPost {
-		id, err = formID(r, "community_id"), nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	if id > 0 {
-		if _, err := h.S.Archive.Community(r.Context(), user(r), id); err != nil {
-			return nil, err
-		}
-		c.ID = id
-	}
-	if c.List, err = h.S.Archive.Communities(r.Context(), user(r)); err != nil {
-		return nil, err
-	}
-	for _, x := range c.List {
-		c.Names[x.ID] = x.Name
-	}
-	if need && c.ID == 0 && len(c.List) > 0 {
-		c.ID = c.List[0].ID
-	}
-	return c, nil
+	return h.S.Archive.PageScope(r, need)
 }
 
 // listView is the data of the list page.

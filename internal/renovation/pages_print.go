@@ -118,15 +118,11 @@ func (h *Handlers) export(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	cs, err := h.S.Archive.Communities(r.Context(), user(r))
+	c, err := h.communities(r, false)
 	if err != nil {
 		return err
 	}
-	names := map[int64]string{}
-	for _, c := range cs {
-		names[c.ID] = c.Name
-	}
-	wb, err := h.S.Workbook(r.Context(), user(r), f, names)
+	wb, err := h.S.Workbook(r.Context(), user(r), f, c.Names)
 	if err != nil {
 		return err
 	}

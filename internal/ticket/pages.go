@@ -176,23 +176,15 @@ func (p *pages) list(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	cs, err := p.arch.Communities(r.Context(), user(r))
+	cs, err := p.arch.PageScope(r, false)
 	if err != nil {
 		return err
 	}
 	pg := web.PagingOf(r)
 	return p.t.Render(w, r, http.StatusOK, "tickets", &web.Page{Title: "工单", Nav: "tickets", Data: map[string]any{
-		"Tickets": ts, "Communities": cs, "Names": names(cs), "Kinds": Kinds, "Statuses": Statuses,
+		"Tickets": ts, "Communities": cs.List, "Names": cs.Names, "Kinds": Kinds, "Statuses": Statuses,
 		"Departments": Departments, "Tabs": tabs(r.URL.Query()),
 		"Pager": web.Pager{Total: total, Page: pg.Page, PerPage: pg.PerPage, Query: r.URL.Query()}}})
-}
-
-func names(cs []*archive.Community) map[int64]string {
-	m := make(map[int64]string, len(cs))
-	for _, c := range cs {
-		m[c.ID] = c.Name
-	}
-	return m
 }
 
 // ticket registration

@@ -133,7 +133,7 @@ func (p *pages) dashboard(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	cs, err := p.arch.Communities(ctx, u)
+	cs, err := p.arch.PageScope(r, false)
 	if err != nil {
 		return err
 	}
@@ -141,7 +141,7 @@ func (p *pages) dashboard(w http.ResponseWriter, r *http.Request) error {
 		"From": from, "To": to, "Last": to.AddDate(0, 0, -1), "PrevFrom": pf, "PrevLast": pt.AddDate(0, 0, -1),
 		"Month": from.In(shanghai).Format("2006-01"), "KPI": kpi, "Rates": rates, "Kinds": kinds,
 		"Open": openTotal, "Late": lateTotal, "Daily": daily, "Backlog": backlog, "RateChart": rateChart,
-		"Communities": cs}})
+		"Communities": cs.List}})
 }
 
 func (p *pages) monthReport(r *http.Request) (*MonthReport, error) {
@@ -161,12 +161,12 @@ func (p *pages) report(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	cs, err := p.arch.Communities(r.Context(), user(r))
+	cs, err := p.arch.PageScope(r, false)
 	if err != nil {
 		return err
 	}
 	return p.t.Render(w, r, http.StatusOK, "report", &web.Page{Title: rep.Title(), Nav: "report",
-		Data: map[string]any{"R": rep, "Communities": cs, "Names": names(cs)}})
+		Data: map[string]any{"R": rep, "Communities": cs.List, "Names": cs.Names}})
 }
 
 // Title is the report's heading: "2026年11月 客服工单月报（阳光花园）".

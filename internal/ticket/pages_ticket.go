@@ -239,12 +239,12 @@ func (p *pages) renderCallbacks(w http.ResponseWriter, r *http.Request, status i
 	if err != nil {
 		return err
 	}
-	cs, err := p.arch.Communities(r.Context(), user(r))
+	cs, err := p.arch.PageScope(r, false)
 	if err != nil {
 		return err
 	}
 	pg.Title, pg.Nav = "待回访", "callbacks"
-	pg.Data = map[string]any{"Tickets": ts, "Communities": cs, "Names": names(cs), "Results": CallbackResults,
+	pg.Data = map[string]any{"Tickets": ts, "Communities": cs.List, "Names": cs.Names, "Results": CallbackResults,
 		"Failed": failed, "Now": p.S.Now(),
 		"Pager": web.Pager{Total: total, Page: pq.Page, PerPage: pq.PerPage, Query: r.URL.Query()}}
 	return p.t.Render(w, r, status, "callbacks", pg)

@@ -47,11 +47,11 @@ func (p *pages) export(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	cs, err := p.arch.Communities(r.Context(), user(r))
+	cs, err := p.arch.PageScope(r, false)
 	if err != nil {
 		return err
 	}
-	nm := names(cs)
+	nm := cs.Names
 	wb := excel.NewWriter()
 	if err := wb.Sheet("工单", listColumns); err != nil {
 		return err
