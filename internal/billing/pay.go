@@ -70,8 +70,13 @@ func (s *Service) Pay(ctx context.Context, by *auth.User, in PaymentInput) (*Pay
 		return nil, err
 	}
 	verr := in.validate()
+	release, err := s.payTurn(ctx, in.HouseID)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	var p *Payment
-	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
+	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		h, err := houseFor(ctx, tx, by, in.HouseID, "house_id")
 		if err != nil {
 			return err

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -57,6 +58,9 @@ type Service struct {
 	// may fail it, to prove a run is all or nothing.
 	batch      int
 	afterBatch func(inserted int) error
+
+	// turns holds a one-slot queue per community (see payTurn).
+	turns sync.Map
 }
 
 // NewService returns the billing service.

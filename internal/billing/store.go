@@ -37,6 +37,37 @@ func lockCommunity(ctx context.Context, tx *sql.Tx, communityID int64) error {
 	return nil
 }
 
+// payTurn waits, on PostgreSQL, for this process's turn at the money of
+// the house's community before the payment takes a connection. The
+// transaction still takes lockCommunity, which is what keeps several
+// servers apart; the turn only keeps one server's cashiers of a busy
+// community from each holding a pooled connection while they wait on
+// that row lock, which starved every other request of connections under
+// load (bench/RESULTS.md, Load). SQLite queues all writers in db.Tx
+// before they take one already. An unknown house takes no turn; the
+// transaction reports it.
+func (s *Service) payTurn(ctx context.Context, houseID int64) (release func(), err error) {
+	release = func() {}
+	if s.DB.Dialect != db.Postgres {
+		return release, nil
+	}
+	var cid int64
+	if err := s.DB.QueryRowContext(ctx, `SELECT community_id FROM houses WHERE id = $1`, houseID).Scan(&cid); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return release, nil
+		}
+		return nil, err
+	}
+	v, _ := s.turns.LoadOrStore(cid, make(chan struct{}, 1))
+	turn := v.(chan struct{})
+	select {
+	case turn <- struct{}{}:
+		return func() { <-turn }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
 // nextReceipt allocates the next receipt number of a community and year
 // in tx: an upsert on the counter row, rolled back with the payment, so
 // no number is skipped or given twice.
