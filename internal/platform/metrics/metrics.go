@@ -26,6 +26,7 @@ type Metrics struct {
 	jobRuns     *prometheus.CounterVec
 	jobFailures *prometheus.CounterVec
 	jobLast     *prometheus.GaugeVec
+	handler     http.Handler
 }
 
 // New returns a registry with the process and Go runtime collectors and
@@ -55,13 +56,12 @@ func New() *Metrics {
 	}
 	m.Reg.MustRegister(m.requests, m.latency, m.inFlight, m.jobRuns, m.jobFailures, m.jobLast,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.handler = promhttp.HandlerFor(m.Reg, promhttp.HandlerOpts{Registry: m.Reg})
 	return m
 }
 
 // Handler serves the registry in the Prometheus text format.
-func (m *Metrics) Handler() http.Handler {
-	return promhttp.HandlerFor(m.Reg, promhttp.HandlerOpts{Registry: m.Reg})
-}
+func (m *Metrics) Handler() http.Handler { return m.handler }
 
 // Request counts one served request. route is the matched pattern
 // ("GET /houses/{id}"), never the raw path, so the series stay few.
